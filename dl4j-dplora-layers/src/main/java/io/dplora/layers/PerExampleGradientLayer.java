@@ -1,0 +1,64 @@
+package io.dplora.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * A layer implementation that supplies <em>exact</em> per-example gradients of every parameter it trains, which is
+ * what a DP-SGD step needs to clip each example's contribution before noise is added.
+ *
+ * <p>Contract, for the last backward pass over a (micro-)batch of {@code m} examples:
+ * <ul>
+ *   <li>the per-example gradient g<sub>i</sub> is the gradient of example i's <em>own</em> loss (for sequence
+ *       outputs: summed over its time steps, padded steps contributing nothing), never of the batch-mean loss;</li>
+ *   <li>{@link #accumulateSquaredNorms(double[])} adds ||g<sub>i</sub>||<sub>2</sub><sup>2</sup> (this layer's
+ *       trainable parameters only) to {@code out[i]}, exactly (no upper bound);</li>
+ *   <li>{@link #writeClippedSum(double[])} overwrites this layer's trainable gradient views with
+ *       &Sigma;<sub>i</sub> c<sub>i</sub> g<sub>i</sub> (book-keeping: no second backward pass);</li>
+ *   <li>frozen parameters have an all-zero gradient slice at all times.</li>
+ * </ul>
+ * Per-example state is only gathered while {@link #setPerExampleGradientsEnabled(boolean) enabled} (a DP step
+ * enables it when it attaches), so non-private training pays nothing for it. State that outlives the backward pass
+ * lives outside ND4J workspaces, in buffers reused across iterations.
+ */
+public interface PerExampleGradientLayer {
+
+    /** Switches the gathering of per-example state during backprop on or off (off by default). */
+    void setPerExampleGradientsEnabled(boolean enabled);
+
+    /** @return whether per-example state is gathered during backprop. */
+    boolean isPerExampleGradientsEnabled();
+
+    /**
+     * @return the trainable gradient views of this layer, keyed by parameter key (views into the network's single
+     * flattened gradient). These are exactly the coordinates a DP step clips and noises; frozen keys are absent.
+     */
+    Map<String, INDArray> trainableGradientViews();
+
+    /**
+     * @return the number of examples m in the last backward pass.
+     * @throws IllegalStateException if no per-example state is available (not enabled, or already cleared)
+     */
+    int perExampleCount();
+
+    /**
+     * Adds the exact squared L2 norm of each example's gradient over this layer's trainable parameters to
+     * {@code out[i]}, i = 0..m-1.
+     *
+     * @throws IllegalStateException if no per-example state is available
+     * @throws IllegalArgumentException if {@code out.length < m}
+     */
+    void accumulateSquaredNorms(double[] out);
+
+    /**
+     * Overwrites this layer's trainable gradient views with &Sigma;<sub>i</sub> c<sub>i</sub> g<sub>i</sub>.
+     *
+     * @param clipFactors c<sub>i</sub> &ge; 0 for i = 0..m-1 (0 drops an example)
+     * @throws IllegalStateException if no per-example state is available
+     */
+    void writeClippedSum(double[] clipFactors);
+
+    /** Drops the references to the last batch's per-example state (reusable buffers are kept). */
+    void clearPerExampleState();
+}
