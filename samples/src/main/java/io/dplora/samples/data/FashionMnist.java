@@ -82,7 +82,7 @@ public final class FashionMnist {
                         + " outside 0.." + (NUM_CLASSES - 1));
             }
         }
-        return new ImageSet(name, ROWS, COLS, images.pixels(), labels, NUM_CLASSES);
+        return ImageSet.adopt(name, ROWS, COLS, images.pixels(), labels, NUM_CLASSES);
     }
 
     /** @return the 60,000 training images. */

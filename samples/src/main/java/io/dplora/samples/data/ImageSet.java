@@ -32,10 +32,19 @@ public final class ImageSet {
      * @param numClasses number of classes C (width of the one-hot labels)
      */
     public ImageSet(String name, int rows, int cols, byte[] pixels, int[] labels, int numClasses) {
-        this(name, rows, cols, pixels.clone(), labels.clone(), numClasses, true);
+        this(name, rows, cols, pixels, labels, numClasses, true);
     }
 
-    private ImageSet(String name, int rows, int cols, byte[] pixels, int[] labels, int numClasses, boolean check) {
+    /** Takes the arrays without copying; the caller hands them over and must not keep or modify them. */
+    static ImageSet adopt(String name, int rows, int cols, byte[] pixels, int[] labels, int numClasses) {
+        return new ImageSet(name, rows, cols, pixels, labels, numClasses, false);
+    }
+
+    private ImageSet(String name, int rows, int cols, byte[] pixels, int[] labels, int numClasses, boolean copy) {
+        if (copy) {
+            pixels = pixels.clone();
+            labels = labels.clone();
+        }
         this.name = Objects.requireNonNull(name, "name");
         if (rows <= 0 || cols <= 0 || numClasses < 1) {
             throw new IllegalArgumentException("rows, cols and numClasses must be positive");
@@ -189,7 +198,7 @@ public final class ImageSet {
             newLabels[i] = mapping[sel.labels[i]];
         }
         return new ImageSet(name + "/mapped" + Arrays.toString(mapping).replace(" ", ""), rows, cols, sel.pixels,
-                newLabels, newNumClasses, true);
+                newLabels, newNumClasses, false);
     }
 
     /** @return the images at {@code indices}, in that order (labels and C unchanged). */

@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
 
 /**
  * Removes repeated texts, first occurrence wins: texts are offered in a fixed order and a text is kept only if no
- * earlier offered text has the same key. The key is the SHA-256 of the text with every run of white space replaced
- * by one space and leading/trailing white space removed (case and everything else count).
+ * earlier offered text has the same key. The key is the SHA-256 of the text with every run of ASCII white space
+ * ({@code \s}: space, tab, line breaks, form feed, vertical tab) replaced by one space and leading/trailing white
+ * space removed; case and everything else count.
  *
  * <p>Privacy meaning: a record that occurs twice would count twice in a DP step (group privacy of size 2); a text
  * that occurs in both the public and the private part would make "private" data public. Deduplicating the whole
