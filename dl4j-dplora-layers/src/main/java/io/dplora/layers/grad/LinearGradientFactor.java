@@ -1,0 +1,262 @@
+package io.dplora.layers.grad;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.SquaredNorm;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Exact per-example gradients of one linear map seen through its rows, the building block of every DP-capable layer.
+ *
+ * <p>A layer whose batch gradient is G = s X<sup>T</sup> D (and optionally g<sub>b</sub> = &Sigma;<sub>rows</sub> D)
+ * stashes X [N, a] and D [N, b] after backprop, where N = m T rows are grouped by example: rows i T .. i T + T - 1
+ * belong to example i (T = 1 for 2D input). Then, per example i with row block X<sub>i</sub>, D<sub>i</sub>:
+ * <ul>
+ *   <li>G<sub>i</sub> = s X<sub>i</sub><sup>T</sup> D<sub>i</sub>, g<sub>b,i</sub> = &Sigma;<sub>t</sub> D<sub>i,t</sub>;</li>
+ *   <li>T = 1: ||G<sub>i</sub>||<sup>2</sup> = s<sup>2</sup> ||x<sub>i</sub>||<sup>2</sup> ||d<sub>i</sub>||<sup>2</sup>
+ *       (closed form, O(N (a + b)), no a x b tensor);</li>
+ *   <li>T &gt; 1: either the Gram ("ghost") form s<sup>2</sup> &lt;X<sub>i</sub>X<sub>i</sub><sup>T</sup>,
+ *       D<sub>i</sub>D<sub>i</sub><sup>T</sup>&gt;<sub>F</sub> (cost and memory ~ T<sup>2</sup> per example), or the
+ *       direct s<sup>2</sup> ||X<sub>i</sub><sup>T</sup>D<sub>i</sub>||<sub>F</sub><sup>2</sup> (~ a b per example):
+ *       ghost iff 2 T<sup>2</sup> &lt; a b; both exact. Examples are processed in chunks so scratch memory stays
+ *       bounded;</li>
+ *   <li>book-keeping clipped sum: &Sigma;<sub>i</sub> c<sub>i</sub> G<sub>i</sub> = s X<sup>T</sup> (diag(c<sub>row</sub>) D),
+ *       one GEMM, c<sub>row</sub> repeating c<sub>i</sub> over the rows of example i; bias: column sums of the same
+ *       scaled D. Rows of examples with c<sub>i</sub> = 0 are zeroed (in D, and in a copy of X when they are not
+ *       finite), never multiplied, so NaN/Inf in an excluded example cannot reach the sum.</li>
+ * </ul>
+ * Norms are accumulated in double. All state lives in detached {@link ReusableBuffer}s reused across iterations.
+ */
+public final class LinearGradientFactor {
+
+    /** Upper bound on the elements of the per-chunk scratch tensors used for T &gt; 1. */
+    private static final long CHUNK_ELEMENTS = 1L << 22;
+
+    private final String weightKey;
+    private final String biasKey;
+    private final double scale;
+
+    private final ReusableBuffer xBuffer = new ReusableBuffer();
+    private final ReusableBuffer dBuffer = new ReusableBuffer();
+    private final ReusableBuffer scaledD = new ReusableBuffer();
+    private final ReusableBuffer safeX = new ReusableBuffer();
+    private final ReusableBuffer scratchA = new ReusableBuffer();
+    private final ReusableBuffer scratchB = new ReusableBuffer();
+    private final ReusableBuffer small = new ReusableBuffer();
+
+    private INDArray x;
+    private INDArray d;
+    private int examples;
+    private int rowsPerExample;
+
+    /**
+     * @param weightKey parameter key of G
+     * @param biasKey   parameter key of the bias gradient, or null when this factor has no bias
+     * @param scale     the constant s in G = s X<sup>T</sup> D
+     */
+    public LinearGradientFactor(String weightKey, String biasKey, double scale) {
+        this.weightKey = weightKey;
+        this.biasKey = biasKey;
+        this.scale = scale;
+    }
+
+    public String weightKey() {
+        return weightKey;
+    }
+
+    /** @return the bias key, or null. */
+    public String biasKey() {
+        return biasKey;
+    }
+
+    /** @return whether a batch is stashed. */
+    public boolean hasState() {
+        return x != null;
+    }
+
+    /**
+     * Copies the rows of X and D into this factor's detached buffers (the arguments may live in workspaces).
+     *
+     * @param xRows [m T, a], rows grouped by example
+     * @param dRows [m T, b], same row order; rows of padded steps must be zero
+     */
+    public void stash(INDArray xRows, INDArray dRows, int m, int t) {
+        long n = (long) m * t;
+        if (xRows.rank() != 2 || dRows.rank() != 2 || xRows.size(0) != n || dRows.size(0) != n) {
+            throw new IllegalArgumentException("Expected [" + n + ", *] row matrices, got "
+                    + java.util.Arrays.toString(xRows.shape()) + " and " + java.util.Arrays.toString(dRows.shape()));
+        }
+        DataType dt = dRows.dataType();
+        x = xBuffer.view(dt, n, xRows.size(1));
+        x.assign(xRows);
+        d = dBuffer.view(dt, n, dRows.size(1));
+        d.assign(dRows);
+        examples = m;
+        rowsPerExample = t;
+    }
+
+    /** Drops the references to the stashed batch; buffers are kept for reuse. */
+    public void clear() {
+        x = null;
+        d = null;
+        examples = 0;
+        rowsPerExample = 0;
+    }
+
+    /** Adds ||G<sub>i</sub>||<sup>2</sup> (+ ||g<sub>b,i</sub>||<sup>2</sup>) to {@code out[i]}, i &lt; m. */
+    public void addSquaredNorms(double[] out) {
+        requireState();
+        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            if (rowsPerExample == 1) {
+                addClosedFormNorms(out);
+            } else {
+                addSequenceNorms(out);
+            }
+        }
+    }
+
+    private void addClosedFormNorms(double[] out) {
+        double[] xSq = rowSquaredNorms(x);
+        double[] dSq = rowSquaredNorms(d);
+        double s2 = scale * scale;
+        for (int i = 0; i < examples; i++) {
+            out[i] += s2 * xSq[i] * dSq[i] + (biasKey != null ? dSq[i] : 0.0);
+        }
+    }
+
+    private double[] rowSquaredNorms(INDArray rows) {
+        INDArray result = small.view(rows.dataType(), rows.size(0));
+        Nd4j.getExecutioner().exec(new SquaredNorm(rows, result, 1));
+        return result.toDoubleVector();
+    }
+
+    private void addSequenceNorms(double[] out) {
+        int t = rowsPerExample;
+        long a = x.size(1);
+        long b = d.size(1);
+        DataType dt = d.dataType();
+        INDArray x3 = x.reshape('c', examples, t, a);
+        INDArray d3 = d.reshape('c', examples, t, b);
+        boolean ghost = 2L * t * t < a * b;
+        long perExample = ghost ? 2L * t * t : a * b;
+        int chunk = (int) Math.max(1, Math.min(examples, CHUNK_ELEMENTS / perExample));
+        double s2 = scale * scale;
+        for (int i0 = 0; i0 < examples; i0 += chunk) {
+            int c = Math.min(chunk, examples - i0);
+            INDArray xc = x3.get(NDArrayIndex.interval(i0, i0 + c), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray dc = d3.get(NDArrayIndex.interval(i0, i0 + c), NDArrayIndex.all(), NDArrayIndex.all());
+            double[] sq;
+            if (ghost) {
+                INDArray gx = scratchA.view(dt, c, t, t);
+                INDArray gd = scratchB.view(dt, c, t, t);
+                Nd4j.matmul(xc, xc, gx, false, true, false);
+                Nd4j.matmul(dc, dc, gd, false, true, false);
+                gx.muli(gd);
+                INDArray sums = small.view(dt, c);
+                gx.sum(sums, 1, 2);
+                sq = sums.toDoubleVector();
+            } else {
+                INDArray g = scratchA.view(dt, c, a, b);
+                Nd4j.matmul(xc, dc, g, true, false, false);
+                INDArray sums = small.view(dt, c);
+                Nd4j.getExecutioner().exec(new SquaredNorm(g, sums, 1, 2));
+                sq = sums.toDoubleVector();
+            }
+            for (int j = 0; j < c; j++) {
+                out[i0 + j] += s2 * sq[j];
+            }
+        }
+        if (biasKey != null) {
+            INDArray perExampleBias = scratchB.view(dt, examples, b);
+            d3.sum(perExampleBias, 1);
+            double[] bSq = rowSquaredNorms(perExampleBias);
+            for (int i = 0; i < examples; i++) {
+                out[i] += bSq[i];
+            }
+        }
+    }
+
+    /**
+     * Overwrites {@code weightView} (and {@code biasView}) with &Sigma;<sub>i</sub> c<sub>i</sub> G<sub>i</sub>
+     * (and &Sigma;<sub>i</sub> c<sub>i</sub> g<sub>b,i</sub>).
+     *
+     * @param clipFactors c<sub>i</sub>, finite and &ge; 0; 0 excludes example i entirely
+     * @param weightView  'f'-contiguous gradient view [a, b]
+     * @param biasView    gradient view [1, b], or null when this factor has no bias
+     */
+    public void writeClippedSum(double[] clipFactors, INDArray weightView, INDArray biasView) {
+        requireState();
+        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            boolean anyIncluded = false;
+            boolean anyExcluded = false;
+            for (int i = 0; i < examples; i++) {
+                if (clipFactors[i] > 0) {
+                    anyIncluded = true;
+                } else {
+                    anyExcluded = true;
+                }
+            }
+            weightView.assign(0.0);
+            if (biasView != null) {
+                biasView.assign(0.0);
+            }
+            if (!anyIncluded) {
+                return;
+            }
+            int t = rowsPerExample;
+            long n = (long) examples * t;
+            DataType dt = d.dataType();
+            INDArray factors = small.view(dt, examples);
+            for (int i = 0; i < examples; i++) {
+                factors.putScalar(i, clipFactors[i]);
+            }
+            INDArray dScaled = scaledD.view(dt, n, d.size(1));
+            if (t == 1) {
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(d, factors, dScaled, 0));
+            } else {
+                INDArray d3 = d.reshape('c', examples, t, d.size(1));
+                INDArray s3 = dScaled.reshape('c', examples, t, d.size(1));
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(d3, factors, s3, 0));
+            }
+            INDArray xUsed = x;
+            if (anyExcluded) {
+                xUsed = excludeRows(clipFactors, dScaled);
+            }
+            Nd4j.gemm(xUsed, dScaled, weightView, true, false, scale, 0.0);
+            if (biasView != null) {
+                dScaled.sum(biasView, 0);
+            }
+        }
+    }
+
+    /** Zeroes the scaled-D rows of excluded examples; returns X, or a copy with non-finite excluded rows zeroed. */
+    private INDArray excludeRows(double[] clipFactors, INDArray dScaled) {
+        int t = rowsPerExample;
+        INDArray xUsed = x;
+        for (int i = 0; i < examples; i++) {
+            if (clipFactors[i] > 0) {
+                continue;
+            }
+            dScaled.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all()).assign(0.0);
+            INDArray xRows = x.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all());
+            if (!Double.isFinite(xRows.sumNumber().doubleValue())) {
+                if (xUsed == x) {
+                    xUsed = safeX.view(x.dataType(), x.size(0), x.size(1));
+                    xUsed.assign(x);
+                }
+                xUsed.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all()).assign(0.0);
+            }
+        }
+        return xUsed;
+    }
+
+    private void requireState() {
+        if (x == null) {
+            throw new IllegalStateException("No per-example state for '" + weightKey + "': per-example gradients were "
+                    + "not gathered in the last backward pass, or the state was already cleared");
+        }
+    }
+}
