@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Full-rank trainable dense layer h = act(x W + b) with exact per-example gradients, for trainable parts of a
  * network other than LoRA adapters (for example a pooler or the hidden layer of a classification head). Same
- * parameters as DL4J's DenseLayer ({@code W} [nIn, nOut], {@code b} [1, nOut]); accepts 2D input and sequences
+ * parameters as DL4J's DenseLayer ({@code W} [nIn, nOut], {@code b} [nOut]); accepts 2D input and sequences
  * natively (see {@link BaseDPDenseLayer}).
  *
  * <p>Per-example gradients (rows r of example i, delta = dL/d(pre-activation)): G<sub>W,i</sub> =

@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * DP-capable 2D output layer (classification/regression head on [mb, nIn] input), a drop-in for DL4J's
- * {@code OutputLayer}: same parameters {@code W} [nIn, nOut] and {@code b} [1, nOut], same losses, label masks
+ * {@code OutputLayer}: same parameters {@code W} [nIn, nOut] and {@code b} [nOut], same losses, label masks
  * ([mb, 1] per example or [mb, nOut] per output).
  *
  * <p>Per-example gradients of example i's own loss L<sub>i</sub>, with delta<sub>i</sub> = dL<sub>i</sub>/dz<sub>i</sub>

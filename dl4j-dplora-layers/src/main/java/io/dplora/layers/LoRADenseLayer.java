@@ -17,7 +17,7 @@ import java.util.Objects;
  * <pre>
  *     h = act( x W<sub>0</sub> + b + (alpha / r) (x' A) B )
  * </pre>
- * with the pretrained weight W<sub>0</sub> [nIn, nOut] and bias b [1, nOut] frozen, A [nIn, r] and B [r, nOut]
+ * with the pretrained weight W<sub>0</sub> [nIn, nOut] and bias b [nOut] frozen, A [nIn, r] and B [r, nOut]
  * trainable (in {@link LoRAMode#FFA} A is frozen as well), x' = x or, with {@link Builder#loraDropout(double)}, x with
  * dropout applied on the LoRA path only. B starts at zero, so before training the layer computes exactly the
  * pretrained map. The adapter is stored transposed with respect to the paper because DL4J computes x W.

@@ -7,7 +7,7 @@ import org.deeplearning4j.nn.params.DefaultParamInitializer;
 
 /**
  * Parameter layout of a {@link DPDenseLayer}: DL4J's standard dense layout {@code W} [nIn, nOut] ('f') |
- * {@code b} [1, nOut] (if hasBias), so weights copy one-to-one from and to DL4J's DenseLayer.
+ * {@code b} [nOut] (if hasBias), so weights copy one-to-one from and to DL4J's DenseLayer.
  */
 public final class DPDenseParamInitializer extends DefaultParamInitializer {
 

@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * Parameter layout of a {@link LoRADenseLayer}: one contiguous slice of the network's parameter vector holding, in
- * this order, {@code W} [nIn, nOut] | {@code b} [1, nOut] (if hasBias) | {@code loraA} [nIn, r] | {@code loraB} [r, nOut],
+ * this order, {@code W} [nIn, nOut] | {@code b} [nOut] (if hasBias; shaped as DL4J's dense bias) | {@code loraA} [nIn, r] | {@code loraB} [r, nOut],
  * matrices in 'f' order as DL4J's dense layers. Keys contain no '_' (DL4J's updater splits "layer_key" at the last
  * underscore).
  *
@@ -138,7 +138,7 @@ public final class LoRAParamInitializer implements ParamInitializer {
         out.put(WEIGHT_KEY, v.get(NDArrayIndex.interval(offset, offset + nIn * nOut)).reshape('f', nIn, nOut));
         offset += nIn * nOut;
         if (l.hasBias()) {
-            out.put(BIAS_KEY, v.get(NDArrayIndex.interval(offset, offset + nOut)).reshape(1, nOut));
+            out.put(BIAS_KEY, v.get(NDArrayIndex.interval(offset, offset + nOut)));
             offset += nOut;
         }
         out.put(LORA_A_KEY, v.get(NDArrayIndex.interval(offset, offset + nIn * r)).reshape('f', nIn, r));

@@ -1,0 +1,270 @@
+package io.dplora.layers.lora;
+
+import io.dplora.layers.BaseDPDenseLayer;
+import io.dplora.layers.BaseDPOutputLayer;
+import io.dplora.layers.DPDenseLayer;
+import io.dplora.layers.DPOutputLayer;
+import io.dplora.layers.DPRnnOutputLayer;
+import io.dplora.layers.LoRADenseLayer;
+import io.dplora.layers.LoRASpec;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+
+import java.util.ArrayList;
+
+/**
+ * Configuration-level conversions between DL4J layers and the layers of this library: LoRA targets, DP-capable
+ * trainable layers, safely frozen layers, and back to stock DL4J layers for merging.
+ */
+final class LayerConversions {
+
+    private LayerConversions() {
+    }
+
+    /** @return the layer inside DL4J's frozen wrappers (or the layer itself) */
+    static Layer unwrapFrozen(Layer l) {
+        if (l instanceof FrozenLayer) {
+            return unwrapFrozen(((FrozenLayer) l).getLayer());
+        }
+        if (l instanceof FrozenLayerWithBackprop) {
+            return unwrapFrozen(((FrozenLayerWithBackprop) l).getUnderlying());
+        }
+        return l;
+    }
+
+    static long numParams(Layer l) {
+        return l.initializer().numParams(l);
+    }
+
+    /** A DenseLayer as a LoRADenseLayer carrying its (to be copied) W and b frozen. */
+    static LoRADenseLayer toLoRA(Layer layer, LoRASpec spec, String name, RNNFormat sequenceFormat) {
+        Layer l = unwrapFrozen(layer);
+        if (!(l instanceof DenseLayer)) {
+            throw new IllegalArgumentException("LoRA target '" + name + "' is a " + l.getClass().getSimpleName()
+                    + ", not a DenseLayer");
+        }
+        DenseLayer d = (DenseLayer) l;
+        if (d.hasLayerNorm()) {
+            throw new IllegalArgumentException("LoRA target '" + name + "' uses layer normalisation, which "
+                    + "LoRADenseLayer does not support");
+        }
+        LoRADenseLayer lora = new LoRADenseLayer.Builder().name(name).nIn(d.getNIn()).nOut(d.getNOut())
+                .rank(spec.rank()).alpha(spec.alpha()).mode(spec.mode()).aInit(spec.aInit())
+                .loraDropout(spec.loraDropout()).hasBias(d.hasBias()).dataFormat(sequenceFormat).build();
+        copyTraining(d, lora, spec.updater());
+        return lora;
+    }
+
+    /** A layer listed as trainable, as its DP-capable equivalent with the same parameters. */
+    static Layer toTrainable(Layer layer, LoRASpec spec, String name, RNNFormat sequenceFormat) {
+        Layer l = unwrapFrozen(layer);
+        Layer out;
+        if (l instanceof BaseDPOutputLayer) {
+            BaseDPOutputLayer dp = (BaseDPOutputLayer) l.clone();
+            dp.setTrainable(true);
+            out = dp;
+        } else if (l instanceof DPDenseLayer) {
+            DPDenseLayer dp = (DPDenseLayer) l.clone();
+            if (sequenceFormat != null) {
+                dp.setRnnDataFormat(sequenceFormat);
+            }
+            out = dp;
+        } else if (l.getClass() == OutputLayer.class) {
+            out = toDPOutput((OutputLayer) l, true);
+        } else if (l.getClass() == RnnOutputLayer.class) {
+            out = toDPRnnOutput((RnnOutputLayer) l, true);
+        } else if (l.getClass() == DenseLayer.class && !((DenseLayer) l).hasLayerNorm()) {
+            DenseLayer d = (DenseLayer) l;
+            DPDenseLayer dp = new DPDenseLayer.Builder().name(name).nIn(d.getNIn()).nOut(d.getNOut())
+                    .hasBias(d.hasBias()).dataFormat(sequenceFormat).build();
+            copyTraining(d, dp, null);
+            dp.setWeightNoise(d.getWeightNoise());
+            dp.setConstraints(d.getConstraints());
+            out = dp;
+        } else {
+            throw new IllegalArgumentException("Layer '" + name + "' (" + l.getClass().getSimpleName() + ") cannot "
+                    + "be trained with exact per-example gradients; supported as trainable: OutputLayer, "
+                    + "RnnOutputLayer, DenseLayer (without layer norm) and this library's DP layers");
+        }
+        if (spec.updater() != null) {
+            ((BaseLayer) out).setIUpdater(spec.updater().clone());
+            ((BaseLayer) out).setBiasUpdater(null);
+        }
+        out.setLayerName(name);
+        return out;
+    }
+
+    /**
+     * A layer that is not trained: parameters can never move (NoOp updaters, no regularisation, zero gradient) and,
+     * when {@code needsBackprop}, the error signal still flows through it to trainable layers below.
+     */
+    static Layer freeze(Layer layer, String name, boolean needsBackprop) {
+        Layer l = unwrapFrozen(layer);
+        if (numParams(l) == 0) {
+            return layer;
+        }
+        if (l instanceof BaseOutputLayer) {
+            BaseDPOutputLayer head;
+            if (l instanceof BaseDPOutputLayer) {
+                head = (BaseDPOutputLayer) l.clone();
+                head.setTrainable(false);
+            } else if (l.getClass() == OutputLayer.class) {
+                head = toDPOutput((OutputLayer) l, false);
+            } else if (l.getClass() == RnnOutputLayer.class) {
+                head = toDPRnnOutput((RnnOutputLayer) l, false);
+            } else {
+                throw new IllegalArgumentException("Output layer '" + name + "' (" + l.getClass().getSimpleName()
+                        + ") cannot be frozen safely; list it as trainable if it is an OutputLayer/RnnOutputLayer, or "
+                        + "replace it by one");
+            }
+            head.setIDropout(null);
+            head.setConstraints(null);
+            head.setLayerName(name);
+            return head;
+        }
+        if (l instanceof BaseDPDenseLayer) {
+            BaseDPDenseLayer dp = (BaseDPDenseLayer) l;
+            if (dp.getRnnDataFormat() != null) {
+                throw new IllegalArgumentException("Layer '" + name + "' is a " + l.getClass().getSimpleName()
+                        + " on sequences; list it as trainable or merge it before freezing it");
+            }
+            l = toDense(dp);
+        }
+        if (needsBackprop && l instanceof BatchNormalization) {
+            throw new IllegalArgumentException("BatchNormalization layer '" + name + "' lies above a trainable layer: "
+                    + "DL4J's frozen wrapper runs it in inference mode but its backward pass assumes batch statistics, "
+                    + "so gradients below it would be wrong. Fold it into the neighbouring weights, or make all "
+                    + "layers below it frozen");
+        }
+        Layer inner = l.clone();
+        strip(inner, name);
+        inner.setLayerName(name);
+        Layer frozen = needsBackprop ? new FrozenLayerWithBackprop(inner) : new FrozenLayer(inner);
+        frozen.setLayerName(name);
+        return frozen;
+    }
+
+    /** Removes everything that could move a parameter or make the frozen forward/backward inconsistent. */
+    private static void strip(Layer l, String name) {
+        if (l instanceof BaseLayer) {
+            BaseLayer b = (BaseLayer) l;
+            b.setIUpdater(new NoOp());
+            b.setBiasUpdater(new NoOp());
+            b.setRegularization(new ArrayList<>());
+            b.setRegularizationBias(new ArrayList<>());
+            b.setWeightNoise(null);
+            b.setGradientNormalization(GradientNormalization.None);
+        } else if (l instanceof AbstractSameDiffLayer) {
+            AbstractSameDiffLayer s = (AbstractSameDiffLayer) l;
+            s.setUpdater(new NoOp());
+            s.setBiasUpdater(new NoOp());
+            s.setRegularization(new ArrayList<>());
+            s.setRegularizationBias(new ArrayList<>());
+            s.setGradientNormalization(GradientNormalization.None);
+        } else if (l instanceof Bidirectional) {
+            strip(((Bidirectional) l).getFwd(), name);
+            strip(((Bidirectional) l).getBwd(), name);
+        } else if (l instanceof BaseWrapperLayer) {
+            strip(((BaseWrapperLayer) l).getUnderlying(), name);
+        } else if (numParams(l) > 0) {
+            throw new IllegalArgumentException("Layer '" + name + "' (" + l.getClass().getSimpleName() + ") has "
+                    + "parameters but no known way to freeze it safely");
+        }
+        // dropout would be applied in the backward pass only (DL4J's frozen wrappers run the forward pass in
+        // inference mode), giving wrong gradients below
+        l.setIDropout(null);
+        l.setConstraints(null);
+    }
+
+    /** The stock DL4J layer equivalent to one of this library's layers, for merging; null when there is none. */
+    static Layer toStock(Layer l) {
+        if (l instanceof LoRADenseLayer || l instanceof DPDenseLayer) {
+            BaseDPDenseLayer dp = (BaseDPDenseLayer) l;
+            if (dp.getRnnDataFormat() != null) {
+                // DL4J's DenseLayer cannot take sequences natively: keep a plain full-rank dense of this library
+                DPDenseLayer dense = new DPDenseLayer.Builder().name(dp.getLayerName()).nIn(dp.getNIn())
+                        .nOut(dp.getNOut()).hasBias(dp.hasBias()).dataFormat(dp.getRnnDataFormat()).build();
+                copyTraining(dp, dense, null);
+                return dense;
+            }
+            return toDense(dp);
+        }
+        if (l instanceof DPOutputLayer) {
+            DPOutputLayer dp = (DPOutputLayer) l;
+            OutputLayer out = new OutputLayer.Builder(dp.getLossFn()).name(dp.getLayerName()).nIn(dp.getNIn())
+                    .nOut(dp.getNOut()).hasBias(dp.hasBias()).build();
+            copyTraining(dp, out, null);
+            out.setWeightNoise(dp.getWeightNoise());
+            return out;
+        }
+        if (l instanceof DPRnnOutputLayer) {
+            DPRnnOutputLayer dp = (DPRnnOutputLayer) l;
+            RnnOutputLayer out = new RnnOutputLayer.Builder(dp.getLossFn()).name(dp.getLayerName()).nIn(dp.getNIn())
+                    .nOut(dp.getNOut()).hasBias(dp.hasBias()).dataFormat(dp.getRnnDataFormat()).build();
+            copyTraining(dp, out, null);
+            out.setWeightNoise(dp.getWeightNoise());
+            return out;
+        }
+        return null;
+    }
+
+    private static DenseLayer toDense(BaseDPDenseLayer dp) {
+        DenseLayer d = new DenseLayer.Builder().name(dp.getLayerName()).nIn(dp.getNIn()).nOut(dp.getNOut())
+                .hasBias(dp.hasBias()).build();
+        copyTraining(dp, d, null);
+        return d;
+    }
+
+    private static DPOutputLayer toDPOutput(OutputLayer o, boolean trainable) {
+        DPOutputLayer dp = new DPOutputLayer.Builder(o.getLossFn()).name(o.getLayerName()).nIn(o.getNIn())
+                .nOut(o.getNOut()).hasBias(o.hasBias()).trainable(trainable).build();
+        copyTraining(o, dp, null);
+        dp.setWeightNoise(o.getWeightNoise());
+        dp.setConstraints(o.getConstraints());
+        return dp;
+    }
+
+    private static DPRnnOutputLayer toDPRnnOutput(RnnOutputLayer o, boolean trainable) {
+        DPRnnOutputLayer dp = new DPRnnOutputLayer.Builder(o.getLossFn()).name(o.getLayerName()).nIn(o.getNIn())
+                .nOut(o.getNOut()).hasBias(o.hasBias()).dataFormat(o.getRnnDataFormat()).trainable(trainable).build();
+        copyTraining(o, dp, null);
+        dp.setWeightNoise(o.getWeightNoise());
+        dp.setConstraints(o.getConstraints());
+        return dp;
+    }
+
+    /**
+     * Copies activation, initialisation, updaters, regularisation, gradient normalisation and input dropout (not
+     * weight noise or constraints, which are layer-type specific); {@code updater}, when not null, replaces both
+     * updaters.
+     */
+    private static void copyTraining(FeedForwardLayer from, FeedForwardLayer to, IUpdater updater) {
+        to.setActivationFn(from.getActivationFn());
+        to.setWeightInitFn(from.getWeightInitFn());
+        to.setBiasInit(from.getBiasInit());
+        to.setGainInit(from.getGainInit());
+        to.setRegularization(from.getRegularization() == null ? null : new ArrayList<>(from.getRegularization()));
+        to.setRegularizationBias(from.getRegularizationBias() == null ? null
+                : new ArrayList<>(from.getRegularizationBias()));
+        to.setIUpdater(updater != null ? updater.clone() : from.getIUpdater() == null ? null : from.getIUpdater().clone());
+        to.setBiasUpdater(updater != null ? null : from.getBiasUpdater() == null ? null : from.getBiasUpdater().clone());
+        to.setGradientNormalization(from.getGradientNormalization());
+        to.setGradientNormalizationThreshold(from.getGradientNormalizationThreshold());
+        to.setIDropout(from.getIDropout() == null ? null : from.getIDropout().clone());
+    }
+}

@@ -1,0 +1,62 @@
+package io.dplora.layers.lora;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.Layer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A mutable copy of a network's configuration seen as named nodes with inputs, so that conversions are written once
+ * for ComputationGraph ({@link GraphStructure}) and MultiLayerNetwork ({@link ListStructure}). Changes only affect
+ * the copy; {@link #build()} creates a new, initialised network from it.
+ */
+abstract class NetworkStructure {
+
+    /** @return all node names (CG: including network inputs and non-layer vertices) in topological order */
+    abstract List<String> nodes();
+
+    abstract boolean isLayer(String node);
+
+    /** @return the inputs of a node (empty for network inputs) */
+    abstract List<String> inputs(String node);
+
+    abstract Layer layer(String name);
+
+    abstract void setLayer(String name, Layer layer);
+
+    abstract InputPreProcessor preprocessor(String name);
+
+    abstract void setPreprocessor(String name, InputPreProcessor preprocessor);
+
+    /** Resets the iteration and epoch counters (a converted network starts a fresh optimisation). */
+    abstract void resetCounters();
+
+    abstract Model build();
+
+    /** @return the layer implementation called {@code name} in a network built from this structure (or the original) */
+    abstract org.deeplearning4j.nn.api.Layer runtimeLayer(Model net, String name);
+
+    /** @return the layer names in topological order */
+    List<String> layerNames() {
+        List<String> out = new ArrayList<>();
+        for (String n : nodes()) {
+            if (isLayer(n)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /** @return the nodes that take {@code node} as an input */
+    List<String> consumers(String node) {
+        List<String> out = new ArrayList<>();
+        for (String n : nodes()) {
+            if (inputs(n).contains(node)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+}
