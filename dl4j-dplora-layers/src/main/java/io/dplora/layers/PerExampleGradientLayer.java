@@ -20,7 +20,19 @@ import java.util.Map;
  * </ul>
  * Per-example state is only gathered while {@link #setPerExampleGradientsEnabled(boolean) enabled} (a DP step
  * enables it when it attaches), so non-private training pays nothing for it. State that outlives the backward pass
- * lives outside ND4J workspaces, in buffers reused across iterations.
+ * lives outside ND4J workspaces, in buffers reused across iterations; it survives the end of
+ * {@code computeGradientAndScore()} and {@code clear()}, and is dropped by {@link #clearPerExampleState()}, by
+ * disabling, and by any backward pass with gathering disabled (so a stale batch can never be released).
+ *
+ * <p>Book-keeping: while gathering is enabled, backprop does <em>not</em> form the batch gradient of the trainable
+ * parameters; their views are left at zero until {@link #writeClippedSum(double[])} fills them (with all
+ * c<sub>i</sub> = 1 this reproduces DL4J's ordinary batch gradient). DL4J's division by the minibatch size is left
+ * on ({@code updaterDivideByMinibatch} is true), so without a DP step training is exactly ordinary DL4J training.
+ *
+ * <p>Per-example norms are computed in the network's data type and accumulated in double. For 2D input no
+ * per-example gradient tensor is formed (closed forms); for sequences the cheaper of the direct and the Gram ("ghost")
+ * form is used per factor. A frozen DP head ({@code trainable(false)}) implements this interface with no trainable
+ * views: it reports the example count and adds 0 to every norm.
  */
 public interface PerExampleGradientLayer {
 
@@ -52,10 +64,15 @@ public interface PerExampleGradientLayer {
     void accumulateSquaredNorms(double[] out);
 
     /**
-     * Overwrites this layer's trainable gradient views with &Sigma;<sub>i</sub> c<sub>i</sub> g<sub>i</sub>.
+     * Overwrites this layer's trainable gradient views with &Sigma;<sub>i</sub> c<sub>i</sub> g<sub>i</sub>, one GEMM
+     * per factor with the clip factors folded into the rows. Examples with c<sub>i</sub> = 0 are excluded: their rows
+     * are zeroed, never multiplied, so NaN or Inf in them cannot reach the sum. May be called more than once for the
+     * same batch (the stash is not modified).
      *
-     * @param clipFactors c<sub>i</sub> &ge; 0 for i = 0..m-1 (0 drops an example)
+     * @param clipFactors c<sub>i</sub> &ge; 0 and finite for i = 0..m-1 (0 drops an example)
      * @throws IllegalStateException if no per-example state is available
+     * @throws IllegalArgumentException if fewer than m factors are given or one is negative or not finite (the
+     *                                  gradient views are then unchanged)
      */
     void writeClippedSum(double[] clipFactors);
 

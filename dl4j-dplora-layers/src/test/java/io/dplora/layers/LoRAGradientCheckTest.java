@@ -139,6 +139,30 @@ class LoRAGradientCheckTest {
         assertFrozenSlicesZero(net.getLayer("lora"), mode);
     }
 
+    /** LoRA-path dropout and input dropout: the RNG is reseeded before every pass so all passes see the same masks. */
+    @Test
+    void loraDropoutAndInputDropoutWithFixedMasks() {
+        MultiLayerConfiguration conf = base().list()
+                .layer(new DPDenseLayer.Builder().nIn(5).nOut(5).activation(Activation.TANH).build())
+                .layer(new LoRADenseLayer.Builder().nIn(5).nOut(4).rank(2).alpha(3).loraDropout(0.4).dropOut(0.7)
+                        .activation(Activation.TANH).build())
+                .layer(new DPOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        TestData.randomiseLoRAB(net.getLayer(1), 17);
+        INDArray x = TestData.features(D, 14, 6, 5);
+        INDArray y = TestData.oneHot(D, 15, 6, 3);
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(x).labels(y)
+                .callEachIter(n -> Nd4j.getRandom().setSeed(4242))
+                .excludeParams(frozen("1", LoRAMode.VANILLA)).maxRelError(1e-5).minAbsoluteError(1e-9)
+                .exitOnFirstError(true)), "gradient check failed");
+        // the masks really drop something: training-mode output differs from inference output
+        Nd4j.getRandom().setSeed(1);
+        assertTrue(!net.output(x, true).equalsWithEps(net.output(x, false), 1e-6));
+    }
+
     @Test
     void frozenHeadPassesGradientsBelowAndHasZeroSlice() {
         MultiLayerConfiguration conf = base().list()

@@ -84,12 +84,15 @@ class PerExampleGradientsTest {
         double[] plainBatchGradient = gather(net, tp);
         assertThrows(IllegalStateException.class, () -> dp.get(0).perExampleCount());
 
+        assertVectorClose(oracle.clippedSum(ones(m)), plainBatchGradient, TOL, "batch gradient = sum of g_i");
+
         DPLayers.enable(dp);
         runBatch(net, ds);
-        double[] gatheredBatchGradient = gather(net, tp);
-        assertVectorClose(plainBatchGradient, gatheredBatchGradient, 0.0, "gathering must not change the gradient");
-        assertVectorClose(oracle.clippedSum(ones(m)), gatheredBatchGradient, TOL, "batch gradient = sum of g_i");
-
+        for (double v : gather(net, tp)) {
+            assertEquals(0.0, v, "with gathering the batch gradient is replaced by the book-keeping clipped sum");
+        }
+        assertVectorClose(plainBatchGradient, DPLayers.clippedSum(net, tp, dp, ones(m)), TOL,
+                "clip factors 1 reproduce the ordinary batch gradient");
         double[] norms = DPLayers.squaredNorms(dp, m);
         for (int i = 0; i < m; i++) {
             if (i == 2) {
@@ -215,6 +218,27 @@ class PerExampleGradientsTest {
         checkGraph(net, ds, m, new double[]{0.2, 1.0, 0.6});
     }
 
+    /** Rows flattened by a preprocessor cannot be grouped by example: gathering must refuse (MultiLayerNetwork). */
+    @Test
+    void rowsFlattenedByPreprocessorAreRefused() {
+        int t = 3;
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(9).dataType(D).list()
+                .layer(new SimpleRnn.Builder().nIn(4).nOut(4).activation(Activation.TANH).build())
+                .layer(new LoRADenseLayer.Builder().nIn(4).nOut(4).rank(2).activation(Activation.TANH).build())
+                .layer(new DPRnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(2)
+                        .activation(Activation.SOFTMAX).build())
+                .inputPreProcessor(1, new org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor())
+                .inputPreProcessor(2, new org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor())
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        DPLayers.enable(DPLayers.of(net.getLayers()));
+        net.setInput(TestData.features(D, 60, 2, 4, t));
+        net.setLabels(TestData.oneHotSequence(D, 61, 2, 2, t));
+        IllegalStateException e = assertThrows(IllegalStateException.class, net::computeGradientAndScore);
+        assertTrue(e.getMessage().contains("preprocessor"), e.getMessage());
+    }
+
     private static void checkGraph(ComputationGraph net, MultiDataSet ds, int m, double[] c) {
         PerExampleGradients oracle = PerExampleGradientLoop.collect(net, ds);
         List<PerExampleGradientLayer> dp = DPLayers.of(net.getLayers());
@@ -224,8 +248,8 @@ class PerExampleGradientsTest {
         net.setLabels(ds.getLabels());
         net.setLayerMaskArrays(ds.getFeaturesMaskArrays(), ds.getLabelsMaskArrays());
         net.computeGradientAndScore();
-        double[] gathered = gather(net, tp);
-        assertVectorClose(oracle.clippedSum(ones(m)), gathered, TOL, "batch gradient = sum of g_i");
+        assertVectorClose(oracle.clippedSum(ones(m)), DPLayers.clippedSum(net, tp, dp, ones(m)), TOL,
+                "sum of g_i");
         double[] norms = DPLayers.squaredNorms(dp, m);
         for (int i = 0; i < m; i++) {
             assertTrue(oracle.squaredNorm(i) > 0, "example " + i + " must have a gradient");

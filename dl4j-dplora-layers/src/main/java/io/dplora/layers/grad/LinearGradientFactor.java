@@ -23,10 +23,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *       direct s<sup>2</sup> ||X<sub>i</sub><sup>T</sup>D<sub>i</sub>||<sub>F</sub><sup>2</sup> (~ a b per example):
  *       ghost iff 2 T<sup>2</sup> &lt; a b; both exact. Examples are processed in chunks so scratch memory stays
  *       bounded;</li>
- *   <li>book-keeping clipped sum: &Sigma;<sub>i</sub> c<sub>i</sub> G<sub>i</sub> = s X<sup>T</sup> (diag(c<sub>row</sub>) D),
- *       one GEMM, c<sub>row</sub> repeating c<sub>i</sub> over the rows of example i; bias: column sums of the same
- *       scaled D. Rows of examples with c<sub>i</sub> = 0 are zeroed (in D, and in a copy of X when they are not
- *       finite), never multiplied, so NaN/Inf in an excluded example cannot reach the sum.</li>
+ *   <li>book-keeping clipped sum: &Sigma;<sub>i</sub> c<sub>i</sub> G<sub>i</sub> = s X<sup>T</sup> (diag(c<sub>row</sub>) D)
+ *       = s (diag(c<sub>row</sub>) X)<sup>T</sup> D, one GEMM, c<sub>row</sub> repeating c<sub>i</sub> over the rows of
+ *       example i and folded into the narrower of X and D (always D when there is a bias, whose clipped sum is the
+ *       column sum of the same scaled D). Rows of examples with c<sub>i</sub> = 0 are zeroed (in the scaled side, and
+ *       in a copy of the other side when they are not finite), never multiplied, so NaN/Inf in an excluded example
+ *       cannot reach the sum.</li>
  * </ul>
  * Norms are accumulated in double. All state lives in detached {@link ReusableBuffer}s reused across iterations.
  */
@@ -41,8 +43,8 @@ public final class LinearGradientFactor {
 
     private final ReusableBuffer xBuffer = new ReusableBuffer();
     private final ReusableBuffer dBuffer = new ReusableBuffer();
-    private final ReusableBuffer scaledD = new ReusableBuffer();
-    private final ReusableBuffer safeX = new ReusableBuffer();
+    private final ReusableBuffer scaledRows = new ReusableBuffer();
+    private final ReusableBuffer safeRows = new ReusableBuffer();
     private final ReusableBuffer scratchA = new ReusableBuffer();
     private final ReusableBuffer scratchB = new ReusableBuffer();
     private final ReusableBuffer small = new ReusableBuffer();
@@ -213,44 +215,56 @@ public final class LinearGradientFactor {
             for (int i = 0; i < examples; i++) {
                 factors.putScalar(i, clipFactors[i]);
             }
-            INDArray dScaled = scaledD.view(dt, n, d.size(1));
+            // fold c into the narrower side (only D when there is a bias, whose gradient is a column sum of D)
+            boolean scaleX = biasKey == null && x.size(1) < d.size(1);
+            INDArray side = scaleX ? x : d;
+            INDArray scaled = scaledRows.view(dt, n, side.size(1));
             if (t == 1) {
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(d, factors, dScaled, 0));
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(side, factors, scaled, 0));
             } else {
-                INDArray d3 = d.reshape('c', examples, t, d.size(1));
-                INDArray s3 = dScaled.reshape('c', examples, t, d.size(1));
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(d3, factors, s3, 0));
+                INDArray side3 = side.reshape('c', examples, t, side.size(1));
+                INDArray scaled3 = scaled.reshape('c', examples, t, side.size(1));
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(side3, factors, scaled3, 0));
             }
-            INDArray xUsed = x;
+            INDArray other = scaleX ? d : x;
             if (anyExcluded) {
-                xUsed = excludeRows(clipFactors, dScaled);
+                zeroExcludedRows(clipFactors, scaled);
+                other = withoutNonFiniteExcludedRows(clipFactors, other);
             }
-            Nd4j.gemm(xUsed, dScaled, weightView, true, false, scale, 0.0);
+            Nd4j.gemm(scaleX ? scaled : other, scaleX ? other : scaled, weightView, true, false, scale, 0.0);
             if (biasView != null) {
-                dScaled.sum(biasView, 0);
+                scaled.sum(biasView, 0);
             }
         }
     }
 
-    /** Zeroes the scaled-D rows of excluded examples; returns X, or a copy with non-finite excluded rows zeroed. */
-    private INDArray excludeRows(double[] clipFactors, INDArray dScaled) {
+    private void zeroExcludedRows(double[] clipFactors, INDArray rows) {
         int t = rowsPerExample;
-        INDArray xUsed = x;
+        for (int i = 0; i < examples; i++) {
+            if (!(clipFactors[i] > 0)) {
+                rows.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all()).assign(0.0);
+            }
+        }
+    }
+
+    /** @return {@code rows}, or a copy in which excluded examples' rows are zero when any of them is not finite */
+    private INDArray withoutNonFiniteExcludedRows(double[] clipFactors, INDArray rows) {
+        int t = rowsPerExample;
+        INDArray out = rows;
         for (int i = 0; i < examples; i++) {
             if (clipFactors[i] > 0) {
                 continue;
             }
-            dScaled.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all()).assign(0.0);
-            INDArray xRows = x.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all());
-            if (!Double.isFinite(xRows.sumNumber().doubleValue())) {
-                if (xUsed == x) {
-                    xUsed = safeX.view(x.dataType(), x.size(0), x.size(1));
-                    xUsed.assign(x);
+            INDArray block = rows.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all());
+            if (!Double.isFinite(block.sumNumber().doubleValue())) {
+                if (out == rows) {
+                    out = safeRows.view(rows.dataType(), rows.size(0), rows.size(1));
+                    out.assign(rows);
                 }
-                xUsed.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all()).assign(0.0);
+                out.get(NDArrayIndex.interval((long) i * t, (long) (i + 1) * t), NDArrayIndex.all()).assign(0.0);
             }
         }
-        return xUsed;
+        return out;
     }
 
     private void requireState() {

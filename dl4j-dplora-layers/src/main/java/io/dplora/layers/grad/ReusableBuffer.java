@@ -19,11 +19,16 @@ public final class ReusableBuffer {
     private static final double GROWTH = 1.5;
 
     private INDArray flat;
+    private INDArray lastView;
+    private long[] lastShape;
 
     /**
      * @return a 'c'-ordered view of the given shape over this buffer's first elements (contents unspecified)
      */
     public INDArray view(DataType dataType, long... shape) {
+        if (lastView != null && lastView.dataType() == dataType && java.util.Arrays.equals(lastShape, shape)) {
+            return lastView; // creating views costs ND4J shape-info work; reuse the last one
+        }
         long length = 1;
         for (long s : shape) {
             length *= s;
@@ -36,7 +41,9 @@ public final class ReusableBuffer {
             }
         }
         INDArray head = length == flat.length() ? flat : flat.get(NDArrayIndex.interval(0, length));
-        return head.reshape('c', shape);
+        lastView = head.reshape('c', shape);
+        lastShape = shape.clone();
+        return lastView;
     }
 
     /** @return the number of elements currently allocated (0 when nothing was requested yet). */

@@ -73,12 +73,21 @@ public abstract class BaseDPOutputLayerImpl<C extends BaseDPOutputLayer> extends
         }
         Gradient gradient = new DefaultGradient();
         if (layerConf().isTrainable()) {
+            // with gathering, the book-keeping clipped sum replaces the batch gradient: views stay zero until then
             INDArray gW = gradientViews.get(W);
-            Nd4j.gemm(x, delta, gW, true, false, 1.0, 0.0);
+            if (gather) {
+                gW.assign(0.0);
+            } else {
+                Nd4j.gemm(x, delta, gW, true, false, 1.0, 0.0);
+            }
             gradient.gradientForVariable().put(W, gW);
             if (hasBias()) {
                 INDArray gb = gradientViews.get(B);
-                delta.sum(gb, 0);
+                if (gather) {
+                    gb.assign(0.0);
+                } else {
+                    delta.sum(gb, 0);
+                }
                 gradient.gradientForVariable().put(B, gb);
             }
             if (gather) {

@@ -48,12 +48,21 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
     @Override
     protected INDArray backpropRows(Forward f, INDArray delta, boolean gather, Gradient gradient,
                                     LayerWorkspaceMgr mgr, ArrayType epsType) {
+        // with gathering, the book-keeping clipped sum replaces the batch gradient: views stay zero until then
         INDArray gW = gradientViewMap().get(W);
-        Nd4j.gemm(f.x, delta, gW, true, false, 1.0, 0.0);
+        if (gather) {
+            gW.assign(0.0);
+        } else {
+            Nd4j.gemm(f.x, delta, gW, true, false, 1.0, 0.0);
+        }
         gradient.gradientForVariable().put(W, gW);
         if (layerConf().hasBias()) {
             INDArray gb = gradientViewMap().get(B);
-            delta.sum(gb, 0);
+            if (gather) {
+                gb.assign(0.0);
+            } else {
+                delta.sum(gb, 0);
+            }
             gradient.gradientForVariable().put(B, gb);
         }
         INDArray eps = mgr.createUninitialized(epsType, dataType, new long[]{f.layout.rows(), layerConf().getNIn()}, 'c');

@@ -97,12 +97,21 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
         INDArray v = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[]{n, c.getRank()}, 'c');
         Nd4j.exec(new Mmul(delta, getParam(B), v, s, 0.0, MMulTranspose.builder().transposeB(true).build()));
 
+        // with gathering, the book-keeping clipped sum replaces the batch gradient: views stay zero until then
         INDArray gB = gradientViewMap().get(B);
-        Nd4j.gemm(f.u, delta, gB, true, false, s, 0.0);
+        if (gather) {
+            gB.assign(0.0);
+        } else {
+            Nd4j.gemm(f.u, delta, gB, true, false, s, 0.0);
+        }
         gradient.gradientForVariable().put(B, gB);
         if (c.getMode() == LoRAMode.VANILLA) {
             INDArray gA = gradientViewMap().get(A);
-            Nd4j.gemm(f.xLora, v, gA, true, false, 1.0, 0.0);
+            if (gather) {
+                gA.assign(0.0);
+            } else {
+                Nd4j.gemm(f.xLora, v, gA, true, false, 1.0, 0.0);
+            }
             gradient.gradientForVariable().put(A, gA);
         }
 

@@ -27,8 +27,9 @@ class LinearGradientFactorTest {
     @CsvSource({
             "6, 1, 5, 4, true",    // closed form
             "5, 3, 7, 9, true",    // ghost: 18 < 63
-            "5, 6, 3, 4, false",   // direct: 72 >= 12
-            "9, 4, 2, 20, true"    // ghost: 32 < 40
+            "5, 6, 3, 4, false",   // direct: 72 >= 12; clip factors folded into X
+            "9, 4, 2, 20, true",   // ghost: 32 < 40
+            "4, 2, 2, 9, false"    // ghost, clip factors folded into the narrower X
     })
     void normsAndClippedSumMatchExplicitPerExampleGradients(int m, int t, int a, int b, boolean bias) {
         Random r = new Random(m * 31L + t);
