@@ -34,7 +34,9 @@ public final class LoRA {
      * when no trained layer lies below it; output layers become frozen DP heads), while the error signal still flows
      * through it. Frozen layers run in inference mode (no dropout; BatchNormalization uses its running statistics,
      * which are not updated). Dense layers fed through an RnnToFeedForwardPreProcessor are switched to native
-     * sequence input so that rows stay grouped by example.
+     * sequence input so that rows stay grouped by example. Trained layers keep the original layer's activation,
+     * updater (unless the spec sets one), regularisation and input dropout; their gradient normalisation is set to
+     * None (applied after a DP step it would change the calibrated noise scale; per-example clipping replaces it).
      *
      * <p>The result shares no parameter array with {@code pretrained}, which is left untouched; before training
      * (B = 0) its outputs equal the pretrained network's. Iteration and epoch counters start at 0.

@@ -218,6 +218,31 @@ class PerExampleGradientsTest {
         checkGraph(net, ds, m, new double[]{0.2, 1.0, 0.6});
     }
 
+    /** A converted pretrained network: the error reaches the lower adapter through a FrozenLayerWithBackprop. */
+    @Test
+    void convertedNetworkMatchesPerExampleLoop() {
+        MultiLayerNetwork net = LoRA.apply(Pretrained.list(D), LoRASpec.builder().targets("dense1", "dense3").rank(2)
+                .alpha(4).trainable("out").build());
+        assertTrue(net.getLayer(3) instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop);
+        TestData.randomiseLoRAB(net.getLayer(2), 71);
+        TestData.randomiseLoRAB(net.getLayer(4), 72);
+        int m = 6;
+        DataSet ds = Pretrained.data(D, m, 73);
+        PerExampleGradients oracle = PerExampleGradientLoop.collect(net, ds);
+        List<PerExampleGradientLayer> dp = DPLayers.of(net.getLayers());
+        assertEquals(3, dp.size());
+        TrainableParameters tp = TrainableParameters.of(net);
+        DPLayers.enable(dp);
+        runBatch(net, ds);
+        double[] norms = DPLayers.squaredNorms(dp, m);
+        for (int i = 0; i < m; i++) {
+            assertTrue(oracle.squaredNorm(i, "dense1", "loraA") > 0, "gradient reaches dense1");
+            assertRelClose(oracle.squaredNorm(i), norms[i], TOL, "||g_" + i + "||^2");
+        }
+        double[] c = {1.0, 0.5, 0.25, 0.0, 0.9, 0.3};
+        assertVectorClose(oracle.clippedSum(c), DPLayers.clippedSum(net, tp, dp, c), TOL, "sum_i c_i g_i");
+    }
+
     /** Rows flattened by a preprocessor cannot be grouped by example: gathering must refuse (MultiLayerNetwork). */
     @Test
     void rowsFlattenedByPreprocessorAreRefused() {

@@ -67,6 +67,7 @@ final class LayerConversions {
                 .rank(spec.rank()).alpha(spec.alpha()).mode(spec.mode()).aInit(spec.aInit())
                 .loraDropout(spec.loraDropout()).hasBias(d.hasBias()).dataFormat(sequenceFormat).build();
         copyTraining(d, lora, spec.updater());
+        lora.setGradientNormalization(GradientNormalization.None);
         return lora;
     }
 
@@ -105,6 +106,9 @@ final class LayerConversions {
             ((BaseLayer) out).setIUpdater(spec.updater().clone());
             ((BaseLayer) out).setBiasUpdater(null);
         }
+        // DL4J would apply gradient normalisation to the batch gradient after the DP step, changing the calibrated
+        // noise scale; per-example clipping replaces it
+        ((BaseLayer) out).setGradientNormalization(GradientNormalization.None);
         out.setLayerName(name);
         return out;
     }
