@@ -11,7 +11,6 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.Collection;
-import java.util.Map;
 
 /**
  * DP-capable 2D output layer (classification/regression head on [mb, nIn] input), a drop-in for DL4J's
@@ -41,14 +40,8 @@ public class DPOutputLayer extends BaseDPOutputLayer {
                                                        int layerIndex, INDArray layerParamsView,
                                                        boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("DPOutputLayer", getLayerName(), layerIndex, getNIn(), getNOut());
-        DPOutputLayerImpl ret = new DPOutputLayerImpl(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerInstantiation.wire(new DPOutputLayerImpl(conf, networkDataType), conf, trainingListeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     @Override

@@ -9,7 +9,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -81,14 +80,8 @@ public class LoRADenseLayer extends BaseDPDenseLayer {
             throw new IllegalArgumentException("LoRADenseLayer '" + layerName + "': weight noise (DropConnect) is not "
                     + "supported; use loraDropout for regularisation of the adapter");
         }
-        LoRADenseLayerImpl ret = new LoRADenseLayerImpl(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerInstantiation.wire(new LoRADenseLayerImpl(conf, networkDataType), conf, trainingListeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     @Override
