@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collections;
@@ -26,9 +27,10 @@ import java.util.Map;
  * {@link LinearGradientFactor}s to stash).
  *
  * <p>The forward pass in training mode keeps its intermediates (rows of x, pre-activation z, and subclass extras) in
- * the INPUT workspace, which lives until the end of the backward pass; the cache is consumed by the next
- * {@code backpropGradient} and dropped on every new input, inference forward pass or {@code clear()}, so backprop
- * recomputes the forward pass whenever the cache could be stale.
+ * the INPUT workspace, which lives until the end of the backward pass in DL4J's training passes; the cache is
+ * consumed by the next {@code backpropGradient} and dropped on every new input, inference forward pass or
+ * {@code clear()}, and it is only used when its workspace memory is still live (same workspace generation), so
+ * backprop recomputes the forward pass whenever the cache could be stale.
  */
 public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends BaseLayer<C>
         implements PerExampleGradientLayer {
@@ -40,6 +42,30 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
         INDArray x;
         /** pre-activation rows, [N, nOut] */
         INDArray z;
+
+        /** @return whether every kept array is still backed by live memory (see {@link #usable(INDArray)}) */
+        boolean usable() {
+            return usable(x) && usable(z);
+        }
+
+        /**
+         * @return false for an array whose workspace was closed or re-entered since it was created (its memory may
+         * have been reused), true for live workspace arrays, detached arrays and null
+         */
+        static boolean usable(INDArray a) {
+            if (a == null) {
+                return true;
+            }
+            if (a.wasClosed()) {
+                return false;
+            }
+            if (!a.isAttached()) {
+                return true;
+            }
+            MemoryWorkspace ws = a.data().getParentWorkspace();
+            return ws != null && ws.getWorkspaceType() != MemoryWorkspace.Type.CIRCULAR && ws.isScopeActive()
+                    && ws.getGenerationId() == a.data().getGenerationId();
+        }
     }
 
     private final PerExampleState perExample;
@@ -113,7 +139,7 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
         assertInputSet(true);
         Forward f = cache;
         cache = null;
-        if (f == null) {
+        if (f == null || !f.usable()) {
             applyDropOutIfNecessary(true, mgr);
             f = forwardRows(layout(), true, mgr, ArrayType.BP_WORKING_MEM);
         }

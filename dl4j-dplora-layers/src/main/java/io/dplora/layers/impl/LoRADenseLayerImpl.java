@@ -45,6 +45,11 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
         INDArray loraMask;
         /** u = x' A */
         INDArray u;
+
+        @Override
+        boolean usable() {
+            return super.usable() && usable(xLora) && usable(loraMask) && usable(u);
+        }
     }
 
     public LoRADenseLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
