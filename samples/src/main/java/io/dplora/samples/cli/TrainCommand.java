@@ -1,0 +1,96 @@
+package io.dplora.samples.cli;
+
+import io.dplora.samples.base.BaseModel;
+import io.dplora.samples.results.Json;
+import io.dplora.samples.run.FineTuner;
+import io.dplora.samples.run.Method;
+import io.dplora.samples.run.RunResult;
+import io.dplora.samples.run.RunSettings;
+import io.dplora.samples.task.Task;
+import io.dplora.samples.task.TaskData;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dplora train}: pretrain (or load) the task's public base, convert it with LoRA, fine-tune on the private
+ * split with DP (or without, for {@code --method none}), evaluate on the private test split, save the merged model,
+ * the adapter and the ledger, and print accuracy and epsilon spent.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Fine-tune a public base model on a private split with DP-LoRA and report accuracy and "
+                + "epsilon spent.",
+                "Pretrains the task's base on its public split the first time (cached), fetches the data if missing."})
+final class TrainCommand implements Callable<Integer> {
+
+    @ParentCommand
+    DploraCli cli;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    RunOptions options;
+
+    @Option(names = "--method", defaultValue = "vanilla", paramLabel = "M",
+            description = "vanilla (DP, A and B trained), ffa (DP, A frozen) or none (non-private) "
+                    + "(default: ${DEFAULT-VALUE})")
+    String method;
+
+    @Option(names = "--json", description = "print the result as one JSON object on the last line")
+    boolean json;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "output folder (default: runs/<task>-<method>-r<R>-eps<E>-s<S>)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
+        Method m;
+        try {
+            m = Method.parse(method);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        RunSettings s = options.settings(cl, m);
+        Task task = options.task(cl);
+        Path outDir = out != null ? out : Path.of("runs", s.runName());
+        PrintStream o = cli.out();
+
+        Workspace ws = options.workspace();
+        TaskData data = ws.load(task, o);
+        BaseModel base = ws.base(task, data, o);
+        o.printf("base: %s (public test accuracy %.4f)%n", base.folder(), base.info().publicTestAccuracy());
+        RunResult r = new FineTuner(o).run(task, data, base, s, outDir);
+        o.println(summary(r) + "; saved to " + outDir);
+        if (json) {
+            o.println(Json.line(r));
+        }
+        o.flush();
+        return 0;
+    }
+
+    /** One line: accuracy (F1, balanced accuracy), epsilon spent, sigma, steps, time. */
+    static String summary(RunResult r) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("%s %s r=%d: test accuracy %.4f", r.task(), r.method(), r.rank(), r.testAccuracy()));
+        if (r.f1() != null) {
+            b.append(String.format(", F1 %.4f, balanced accuracy %.4f", r.f1(), r.balancedAccuracy()));
+        }
+        if (r.epsilonSpent() != null) {
+            b.append(String.format(", epsilon spent %.3f of %s at delta %s, noise multiplier %.4f",
+                    r.epsilonSpent(), r.epsilonTarget(), r.delta(), r.noiseMultiplier()));
+        } else {
+            b.append(", not private (no epsilon)");
+        }
+        b.append(String.format(", %d steps, %.1f s", r.steps(), r.seconds()));
+        return b.toString();
+    }
+}

@@ -1,0 +1,213 @@
+package io.dplora.samples.plot;
+
+import io.dplora.samples.results.SweepResults;
+import io.dplora.samples.run.RunResult;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * PNG charts of a sweep (XChart), mean &plusmn; sample standard deviation over seeds:
+ * <ul>
+ *   <li>{@code <name>-accuracy.png}: test accuracy vs epsilon (vanilla and FFA, the non-private run as a dashed
+ *       line), vs rank (vanilla, FFA, non-private), or per method (bars);</li>
+ *   <li>{@code <name>-loss.png}: training loss per epoch of every grid point.</li>
+ * </ul>
+ */
+public final class ResultPlots {
+
+    private static final int WIDTH = 800;
+    private static final int HEIGHT = 560;
+    private static final Map<String, Color> COLORS = Map.of("vanilla", new Color(0x1f77b4),
+            "ffa", new Color(0xd62728), "none", new Color(0x2ca02c));
+
+    private ResultPlots() {
+    }
+
+    /**
+     * Writes the charts of one results file.
+     *
+     * @param results the sweep
+     * @param outDir  the folder for the PNG files
+     * @param name    the file-name stem (usually the results file's)
+     * @return the files written
+     */
+    public static List<Path> write(SweepResults results, Path outDir, String name) throws IOException {
+        SweepTable t = new SweepTable(results);
+        if (t.methods().isEmpty()) {
+            throw new IllegalArgumentException("results of " + name + " hold no runs");
+        }
+        List<Path> files = new ArrayList<>();
+        Chart<?, ?> accuracy = "method".equals(t.sweep()) ? methodChart(results, t) : accuracyChart(results, t);
+        files.add(save(accuracy, outDir.resolve(name + "-accuracy.png")));
+        files.add(save(lossChart(results, t), outDir.resolve(name + "-loss.png")));
+        return files;
+    }
+
+    private static Path save(Chart<?, ?> chart, Path file) throws IOException {
+        String f = file.toString();
+        BitmapEncoder.saveBitmap(chart, f.substring(0, f.length() - 4), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
+    private static String fixed(SweepResults results, SweepTable t) {
+        RunResult any = results.runs().get(0);
+        return switch (t.sweep()) {
+            case "epsilon" -> "rank " + any.rank();
+            case "rank" -> results.runs().stream().filter(r -> r.epsilonTarget() != null).findFirst()
+                    .map(r -> "epsilon " + fmt(r.epsilonTarget())).orElse("non-private");
+            default -> "rank " + any.rank() + (any.epsilonTarget() == null ? "" : ", epsilon "
+                    + fmt(any.epsilonTarget()));
+        };
+    }
+
+    private static XYChart accuracyChart(SweepResults results, SweepTable t) {
+        String xName = t.sweep().equals("epsilon") ? "epsilon" : "rank";
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(results.task() + ": test accuracy vs " + xName + " (" + fixed(results, t) + ", mean ± std over "
+                        + "seeds)")
+                .xAxisTitle(xName).yAxisTitle("test accuracy (%)").build();
+        style(c);
+        c.getStyler().setXAxisLogarithmic(true);
+        double minX = Double.MAX_VALUE;
+        double maxX = -Double.MAX_VALUE;
+        for (String m : t.methods()) {
+            if (!(t.sweep().equals("epsilon") && m.equals("none"))) {
+                for (double x : t.xs(m)) {
+                    minX = Math.min(minX, x);
+                    maxX = Math.max(maxX, x);
+                }
+            }
+        }
+        for (String m : t.methods()) {
+            if (t.sweep().equals("epsilon") && m.equals("none")) {
+                Stats s = t.stats(m, Double.NaN, RunResult::testAccuracy);
+                XYSeries line = c.addSeries(String.format(Locale.ROOT, "non-private LoRA (%s)", s.format(100, 2)),
+                        new double[] {minX, maxX}, new double[] {100 * s.mean(), 100 * s.mean()});
+                line.setLineStyle(SeriesLines.DASH_DASH);
+                line.setMarker(SeriesMarkers.NONE);
+                line.setLineColor(COLORS.get(m));
+                continue;
+            }
+            List<Double> xs = t.xs(m);
+            double[] x = new double[xs.size()];
+            double[] y = new double[xs.size()];
+            double[] e = new double[xs.size()];
+            for (int i = 0; i < x.length; i++) {
+                Stats s = t.stats(m, xs.get(i), RunResult::testAccuracy);
+                x[i] = xs.get(i);
+                y[i] = 100 * s.mean();
+                e[i] = 100 * s.std();
+            }
+            XYSeries series = c.addSeries(label(m), x, y, e);
+            colour(series, COLORS.get(m), SeriesLines.SOLID);
+        }
+        return c;
+    }
+
+    private static CategoryChart methodChart(SweepResults results, SweepTable t) {
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(results.task() + ": test accuracy per method (" + fixed(results, t) + ", mean ± std)")
+                .xAxisTitle("method").yAxisTitle("test accuracy (%)").build();
+        c.getStyler().setLegendVisible(false);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        List<String> names = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        List<Double> e = new ArrayList<>();
+        for (String m : t.methods()) {
+            Stats s = t.stats(m, 0.0, RunResult::testAccuracy);
+            names.add(label(m));
+            y.add(100 * s.mean());
+            e.add(100 * s.std());
+        }
+        c.addSeries("accuracy", names, y, e);
+        return c;
+    }
+
+    private static XYChart lossChart(SweepResults results, SweepTable t) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(results.task() + ": training loss per epoch (" + fixed(results, t) + ", mean ± std)")
+                .xAxisTitle("epoch").yAxisTitle("mean training loss").build();
+        style(c);
+        java.awt.BasicStroke[] dashes = {SeriesLines.SOLID, SeriesLines.DASH_DASH, SeriesLines.DOT_DOT, SeriesLines.DASH_DOT};
+        for (String m : t.methods()) {
+            List<Double> xs = t.xs(m);
+            for (int k = 0; k < xs.size(); k++) {
+                List<Stats> curve = t.lossCurve(m, xs.get(k));
+                if (curve.isEmpty()) {
+                    continue;
+                }
+                double[] x = new double[curve.size()];
+                double[] y = new double[curve.size()];
+                double[] e = new double[curve.size()];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = i + 1;
+                    y[i] = curve.get(i).mean();
+                    e[i] = curve.get(i).std();
+                }
+                String name = label(m) + pointLabel(t, m, xs.get(k));
+                XYSeries s = c.addSeries(name, x, y, e);
+                colour(s, shade(COLORS.get(m), k, xs.size()), dashes[k % dashes.length]);
+            }
+        }
+        return c;
+    }
+
+    private static String pointLabel(SweepTable t, String m, double x) {
+        return switch (t.sweep()) {
+            case "epsilon" -> m.equals("none") ? "" : ", epsilon " + fmt(x);
+            case "rank" -> ", rank " + fmt(x);
+            default -> "";
+        };
+    }
+
+    private static void colour(XYSeries s, Color c, java.awt.BasicStroke line) {
+        s.setLineColor(c);
+        s.setMarkerColor(c);
+        s.setLineStyle(line);
+        s.setMarker(SeriesMarkers.CIRCLE);
+    }
+
+    private static Color shade(Color c, int k, int n) {
+        if (n <= 1) {
+            return c;
+        }
+        float f = 0.55f + 0.45f * k / (n - 1);
+        return new Color(Math.min(255, (int) (c.getRed() * f)), Math.min(255, (int) (c.getGreen() * f)),
+                Math.min(255, (int) (c.getBlue() * f)));
+    }
+
+    private static void style(XYChart c) {
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setMarkerSize(7);
+        c.getStyler().setErrorBarsColorSeriesColor(true);
+    }
+
+    static String label(String method) {
+        return switch (method) {
+            case "vanilla" -> "DP vanilla LoRA";
+            case "ffa" -> "DP FFA-LoRA";
+            default -> "non-private LoRA";
+        };
+    }
+
+    static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+}

@@ -1,0 +1,104 @@
+package io.dplora.samples.run;
+
+import io.dplora.layers.LoRA;
+import io.dplora.layers.LoRASpec;
+import io.dplora.samples.base.BaseModel;
+import io.dplora.samples.task.Task;
+import io.dplora.samples.task.TaskData;
+import io.dplora.updater.IndexedDataSource;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.learning.config.Adam;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One fine-tuning run: converts the pretrained base with {@code LoRA.apply} (adapters on the task's dense layers,
+ * the head trained as a DP head, everything else frozen), fine-tunes it on the private training split (DP-SGD via
+ * {@code DPLoRA.makePrivate} for vanilla/FFA, ordinary training for {@code none}), evaluates on the private test
+ * split after every epoch and returns the {@link RunResult}; optionally saves the artifacts.
+ */
+public final class FineTuner {
+
+    private final PrintStream out;
+
+    /** @param out where the run's header and per-epoch summary lines go */
+    public FineTuner(PrintStream out) {
+        this.out = out;
+    }
+
+    /**
+     * @param task   the task
+     * @param data   its loaded data
+     * @param base   its pretrained base (not modified)
+     * @param s      the run's settings
+     * @param outDir where to save the merged model, adapter, ledger and result, or null to save nothing
+     */
+    public RunResult run(Task task, TaskData data, BaseModel base, RunSettings s, Path outDir) throws IOException {
+        long start = System.nanoTime();
+        ComputationGraph net = convert(task, base.network(), s);
+        IndexedDataSource train = FirstExamples.of(data.privateTrain(), s.limit());
+        double before = Evaluator.evaluate(net, data.privateTest()).accuracy();
+        TrainingLoop loop = s.method().isPrivate() ? new PrivateLoop(net, train, s) : new NonPrivateLoop(net, train, s);
+        out.printf("fine-tuning %s: %s LoRA r=%d (alpha %s) on %d private training examples, %s; test accuracy "
+                        + "before fine-tuning %.4f%n", task.name(), s.method().label(), s.rank(),
+                RunSettings.number(s.alpha()), train.size(), loop, before);
+        List<Double> losses = new ArrayList<>();
+        List<Double> accuracies = new ArrayList<>();
+        List<Double> epsilons = new ArrayList<>();
+        ClassificationMetrics metrics = null;
+        int epoch = 0;
+        while (loop.hasNextEpoch()) {
+            epoch++;
+            double loss = loop.runEpoch("epoch " + epoch + "/" + s.epochs());
+            metrics = Evaluator.evaluate(net, data.privateTest());
+            losses.add(loss);
+            accuracies.add(metrics.accuracy());
+            Double eps = loop.epsilon();
+            if (eps != null) {
+                epsilons.add(eps);
+            }
+            out.printf("epoch %d/%d: loss %.4f, test accuracy %.4f%s, %s %d%n", epoch, s.epochs(), loss,
+                    metrics.accuracy(), eps == null ? "" : String.format(", epsilon %.3f", eps),
+                    s.method().isPrivate() ? "logical steps" : "steps", loop.steps());
+        }
+        if (metrics == null) {
+            metrics = Evaluator.evaluate(net, data.privateTest());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        boolean binary = task.reportsBinaryMetrics();
+        PrivateLoop dp = loop instanceof PrivateLoop p ? p : null;
+        RunResult result = new RunResult(task.name(), s.method().label(), s.rank(), s.alpha(),
+                dp == null ? null : s.epsilon(), loop.epsilon(), s.delta(),
+                dp == null ? null : dp.noiseMultiplier(), dp == null ? null : dp.samplingRate(), loop.steps(),
+                metrics.accuracy(), binary ? metrics.f1(1) : null, binary ? metrics.balancedAccuracy() : null,
+                seconds, s.epochs(), s.batch(), s.physicalBatch(), s.learningRate(), s.maxGradNorm(), s.seed(),
+                s.limit(), train.size(), TrainableCount.of(net), dp == null ? 0 : dp.droppedExamples(), losses,
+                accuracies, epsilons, before, base.info().publicTestAccuracy(), base.info().key());
+        if (outDir != null) {
+            RunArtifacts.save(outDir, net, dp == null ? null : dp::writeLedger, result);
+        }
+        return result;
+    }
+
+    /**
+     * The LoRA network of a run: a copy of the base whose random initialisations (the adapters' A) follow the run's
+     * seed, converted by {@code LoRA.apply} with Adam at the run's learning rate for every trainable parameter.
+     */
+    static ComputationGraph convert(Task task, ComputationGraph base, RunSettings s) {
+        ComputationGraph seeded = base.clone();
+        seeded.getConfiguration().getDefaultConfiguration().setSeed(s.seed());
+        LoRASpec spec = LoRASpec.builder()
+                .targets(task.loraTargets().toArray(String[]::new))
+                .rank(s.rank())
+                .alpha(s.alpha())
+                .mode(s.method().loraMode())
+                .trainable(task.head())
+                .updater(new Adam(s.learningRate()))
+                .build();
+        return LoRA.apply(seeded, spec);
+    }
+}

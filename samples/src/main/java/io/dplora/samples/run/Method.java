@@ -1,0 +1,48 @@
+package io.dplora.samples.run;
+
+import io.dplora.layers.LoRAMode;
+
+import java.util.Locale;
+
+/** How the LoRA network is fine-tuned on the private split. */
+public enum Method {
+    /** DP-SGD, A and B of every adapter trained (plus the DP head). */
+    VANILLA(LoRAMode.VANILLA, true),
+    /** DP-SGD, A frozen at its random initialisation, only B trained (plus the DP head): FFA-LoRA. */
+    FFA(LoRAMode.FFA, true),
+    /** The same LoRA network (A and B trained) with ordinary, non-private training: the reference line. */
+    NONE(LoRAMode.VANILLA, false);
+
+    private final LoRAMode mode;
+    private final boolean privateTraining;
+
+    Method(LoRAMode mode, boolean privateTraining) {
+        this.mode = mode;
+        this.privateTraining = privateTraining;
+    }
+
+    /** @return the adapter mode used by this method. */
+    public LoRAMode loraMode() {
+        return mode;
+    }
+
+    /** @return whether training is differentially private. */
+    public boolean isPrivate() {
+        return privateTraining;
+    }
+
+    /** @return the command-line spelling, e.g. {@code ffa}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** @return the method of that spelling (case-insensitive). */
+    public static Method parse(String s) {
+        for (Method m : values()) {
+            if (m.label().equalsIgnoreCase(s == null ? "" : s.trim())) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown method '" + s + "' (choose from vanilla, ffa, none)");
+    }
+}

@@ -1,0 +1,86 @@
+package io.dplora.samples.run;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The settings of one fine-tuning run, validated (an {@link IllegalArgumentException} names the wrong setting).
+ *
+ * @param task          task name
+ * @param method        vanilla, ffa (both DP) or none (non-private)
+ * @param rank          LoRA rank r &ge; 1
+ * @param alpha         LoRA alpha &gt; 0 (scale alpha/r)
+ * @param epsilon       target epsilon &gt; 0 of the DP run (ignored, and reported as null, for {@code none})
+ * @param delta         delta of the guarantee, in (0, 1)
+ * @param epochs        planned passes over the private training set (&ge; 1)
+ * @param batch         logical batch: expected Poisson batch size E under DP, minibatch size without DP
+ * @param physicalBatch most examples per forward/backward pass under DP (virtual batches; no effect on results)
+ * @param learningRate  Adam learning rate &gt; 0
+ * @param maxGradNorm   per-example clipping norm C &gt; 0
+ * @param seed          seed of the adapter initialisation, the sampling and the noise
+ * @param limit         use only the first {@code limit} private training examples (null: all)
+ */
+public record RunSettings(String task, Method method, int rank, double alpha, double epsilon, double delta,
+                          int epochs, int batch, int physicalBatch, double learningRate, double maxGradNorm, long seed,
+                          Integer limit) {
+
+    public RunSettings {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(method, "method");
+        require(rank >= 1, "rank must be >= 1, got " + rank);
+        require(alpha > 0 && Double.isFinite(alpha), "alpha must be finite and > 0, got " + alpha);
+        require(!method.isPrivate() || (epsilon > 0 && Double.isFinite(epsilon)),
+                "epsilon must be finite and > 0, got " + epsilon);
+        require(delta > 0 && delta < 1, "delta must lie in (0, 1), got " + delta);
+        require(epochs >= 1, "epochs must be >= 1, got " + epochs);
+        require(batch >= 1, "batch must be >= 1, got " + batch);
+        require(physicalBatch >= 1, "physical batch must be >= 1, got " + physicalBatch);
+        require(learningRate > 0 && Double.isFinite(learningRate), "learning rate must be finite and > 0, got "
+                + learningRate);
+        require(maxGradNorm > 0 && Double.isFinite(maxGradNorm), "max grad norm must be finite and > 0, got "
+                + maxGradNorm);
+        require(limit == null || limit >= 1, "limit must be >= 1, got " + limit);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** @return a copy with another method. */
+    public RunSettings withMethod(Method m) {
+        return new RunSettings(task, m, rank, alpha, epsilon, delta, epochs, batch, physicalBatch, learningRate,
+                maxGradNorm, seed, limit);
+    }
+
+    /** @return a copy with another rank. */
+    public RunSettings withRank(int r) {
+        return new RunSettings(task, method, r, alpha, epsilon, delta, epochs, batch, physicalBatch, learningRate,
+                maxGradNorm, seed, limit);
+    }
+
+    /** @return a copy with another target epsilon. */
+    public RunSettings withEpsilon(double e) {
+        return new RunSettings(task, method, rank, alpha, e, delta, epochs, batch, physicalBatch, learningRate,
+                maxGradNorm, seed, limit);
+    }
+
+    /** @return a copy with another seed. */
+    public RunSettings withSeed(long s) {
+        return new RunSettings(task, method, rank, alpha, epsilon, delta, epochs, batch, physicalBatch, learningRate,
+                maxGradNorm, s, limit);
+    }
+
+    /** @return the default output folder name, e.g. {@code fashion-ffa-r8-eps1-s0} ({@code eps-inf} for none). */
+    public String runName() {
+        String eps = method.isPrivate() ? number(epsilon) : "inf";
+        return task + "-" + method.label() + "-r" + rank + "-eps" + eps + "-s" + seed;
+    }
+
+    /** Formats 8.0 as 8 and 0.5 as 0.5. */
+    static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v)
+                : String.valueOf(v).toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,22 @@
+package io.dplora.samples.run;
+
+/** Fine-tuning driven one epoch at a time, so that the caller can report after each epoch. */
+interface TrainingLoop {
+
+    /** @return whether another epoch is planned and allowed (under DP: steps left in the plan and the budget). */
+    boolean hasNextEpoch();
+
+    /**
+     * Trains one epoch.
+     *
+     * @param label shown on the progress bar, e.g. {@code epoch 2/5}
+     * @return the mean training loss over the epoch's minibatches (NaN when none had a finite loss)
+     */
+    double runEpoch(String label);
+
+    /** @return optimiser steps taken so far (logical batches under DP). */
+    long steps();
+
+    /** @return epsilon spent so far, or null without DP. */
+    Double epsilon();
+}

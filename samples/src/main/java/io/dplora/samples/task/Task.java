@@ -1,0 +1,64 @@
+package io.dplora.samples.task;
+
+import io.dplora.samples.data.DataLocations;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+import java.util.List;
+
+/**
+ * One fine-tuning task of the samples: which real data set is public (pretraining) and which is private (DP
+ * fine-tuning), the base model pretrained on the public part, which of its layers get LoRA adapters and which layer
+ * is the trainable (DP) classification head.
+ *
+ * <p>Base models are ComputationGraphs of stock DL4J layers; {@code LoRA.apply} later turns the {@link #loraTargets()}
+ * dense layers into LoRA layers that keep the pretrained weights frozen, freezes every other layer and makes the
+ * {@link #head()} a DP-capable output layer.
+ */
+public interface Task {
+
+    /** @return the task's name on the command line, e.g. {@code fashion}. */
+    String name();
+
+    /** @return the argument of {@code scripts/fetch-data.sh} that fetches this task's data. */
+    String dataSet();
+
+    /** @return whether the task's data files are in place (the loader still checks their content). */
+    boolean dataPresent(DataLocations locations);
+
+    /** @return one paragraph: what is public, what is private, and the model. */
+    String description();
+
+    /**
+     * Loads the data and builds the tensors sources; anything derived from data (a vocabulary) comes from the public
+     * training split only.
+     */
+    TaskData load(DataLocations locations);
+
+    /**
+     * @param data     the loaded task (input sizes, vocabulary size)
+     * @param settings pretraining settings (seed and learning rate go into the configuration)
+     * @return a freshly initialised, untrained base model
+     */
+    ComputationGraph buildBase(TaskData data, PretrainSettings settings);
+
+    /**
+     * @return a version string of the architecture; bump it when {@link #buildBase} changes, so cached bases of the
+     *         old architecture are not reused
+     */
+    String architecture();
+
+    /** @return names of the base's dense layers that get LoRA adapters. */
+    List<String> loraTargets();
+
+    /** @return the name of the classification head, trained (as a DP head) during fine-tuning. */
+    String head();
+
+    /** @return the default pretraining of the base. */
+    PretrainSettings pretraining();
+
+    /** @return the default fine-tuning settings. */
+    FineTuneDefaults fineTuneDefaults();
+
+    /** @return whether F1 and balanced accuracy are reported (binary tasks with unequal classes, e.g. spam). */
+    boolean reportsBinaryMetrics();
+}

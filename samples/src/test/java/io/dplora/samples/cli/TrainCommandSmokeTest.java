@@ -1,0 +1,116 @@
+package io.dplora.samples.cli;
+
+import io.dplora.accounting.AccountantType;
+import io.dplora.accounting.PrivacyLedger;
+import io.dplora.layers.LoRA;
+import io.dplora.samples.data.DataLocations;
+import io.dplora.samples.results.Json;
+import io.dplora.samples.run.RunArtifacts;
+import io.dplora.samples.task.FashionTask;
+import io.dplora.samples.task.TaskData;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.shade.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code dplora train} end to end on a small real subset (Fashion-MNIST, the first 3,000 private training images, one
+ * epoch): the {@code --json} line's fields, epsilon within the target, the files written, and their content checked
+ * independently: the merged model's accuracy recomputed with DL4J's Evaluation, the adapter re-applied to the base,
+ * the ledger's epsilon recomputed from its steps.
+ */
+class TrainCommandSmokeTest {
+
+    @TempDir
+    Path tmp;
+
+    private CliRunner.Result train(Path out, String method) {
+        return CliRunner.run("train", "--task", "fashion", "--method", method, "--limit", "3000", "--epochs", "1",
+                "--batch", "100", "--physical-batch", "64", "--lr", "0.02", "--epsilon", "2", "--seed", "3", "--json",
+                "--out", out.toString(), "--data-dir", TestFolders.data().toString(),
+                "--cache-dir", TestFolders.bases().toString());
+    }
+
+    @Test
+    void dpRunPrintsItsJsonLastAndSavesMergedModelAdapterAndLedger() throws IOException {
+        Path out = tmp.resolve("run");
+        CliRunner.Result r = train(out, "vanilla");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = Json.mapper().readTree(r.lastLine());
+        for (String f : List.of("task", "method", "rank", "epsilon_target", "epsilon_spent", "delta",
+                "noise_multiplier", "steps", "test_accuracy", "seconds", "epoch_losses")) {
+            assertTrue(j.hasNonNull(f), "field " + f + " in " + j);
+        }
+        assertEquals("fashion", j.get("task").asText());
+        assertEquals("vanilla", j.get("method").asText());
+        assertEquals(8, j.get("rank").asInt());
+        assertEquals(2.0, j.get("epsilon_target").asDouble());
+        assertEquals(1e-5, j.get("delta").asDouble());
+        double eps = j.get("epsilon_spent").asDouble();
+        assertTrue(eps > 0 && eps <= 2.0, "epsilon spent " + eps);
+        assertTrue(j.get("noise_multiplier").asDouble() > 0);
+        assertEquals(30, j.get("steps").asLong(), "ceil(1 epoch * 3000 / 100) logical steps");
+        assertEquals(3000, j.get("train_size").asInt());
+        assertEquals(1, j.get("epoch_losses").size());
+        assertTrue(r.out().contains("epoch 1/1: loss "), r.out());
+        assertTrue(r.out().contains("epsilon spent"), r.out());
+
+        assertEquals(j, Json.mapper().readTree(out.resolve(RunArtifacts.RESULT).toFile()), "result.json = JSON line");
+
+        // the ledger: its steps and its epsilon, recomputed by the accountant
+        PrivacyLedger ledger = PrivacyLedger.fromJson(Files.readString(out.resolve(RunArtifacts.LEDGER),
+                StandardCharsets.UTF_8));
+        assertEquals(30, ledger.totalSteps());
+        assertEquals(eps, ledger.epsilon(1e-5, AccountantType.RDP), 1e-9 * eps);
+
+        // the merged model: plain DL4J layers, accuracy on the private test split recomputed with DL4J's Evaluation
+        ComputationGraph merged = ModelSerializer.restoreComputationGraph(out.resolve(RunArtifacts.MERGED).toFile());
+        TaskData data = new FashionTask().load(DataLocations.at(TestFolders.data()));
+        DataSet test = data.privateTest().get(java.util.stream.IntStream.range(0, data.privateTest().size())
+                .toArray());
+        INDArray mergedOut = merged.outputSingle(test.getFeatures());
+        Evaluation e = new Evaluation(5);
+        e.eval(test.getLabels(), mergedOut);
+        assertEquals(j.get("test_accuracy").asDouble(), e.accuracy(), 2e-3);
+        assertTrue(e.accuracy() > 0.5, "clearly above chance (0.2): " + e.accuracy());
+
+        // the adapter: re-applied to the cached base it gives the merged model's outputs
+        ComputationGraph base = ModelSerializer.restoreComputationGraph(TestFolders.bases()
+                .resolve("fashion-" + j.get("base_key").asText()).resolve("model.zip").toFile());
+        ComputationGraph lora = LoRA.apply(base, io.dplora.layers.LoRASpec.builder().targets("dense1", "dense2")
+                .rank(8).alpha(16).trainable("out").build());
+        LoRA.loadAdapter(lora, out.resolve(RunArtifacts.ADAPTER).toFile());
+        INDArray viaAdapter = lora.outputSingle(test.getFeatures());
+        assertTrue(viaAdapter.equalsWithEps(mergedOut, 1e-4), "adapter + base = merged model");
+    }
+
+    @Test
+    void nonPrivateRunReportsNoEpsilonAndWritesNoLedger() throws IOException {
+        Path out = tmp.resolve("none");
+        CliRunner.Result r = train(out, "none");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = Json.mapper().readTree(r.lastLine());
+        assertEquals("none", j.get("method").asText());
+        assertTrue(j.get("epsilon_spent").isNull());
+        assertTrue(j.get("noise_multiplier").isNull());
+        assertEquals(30, j.get("steps").asLong(), "3000 examples in minibatches of 100");
+        assertTrue(j.get("test_accuracy").asDouble() > 0.5);
+        assertTrue(Files.isRegularFile(out.resolve(RunArtifacts.MERGED)));
+        assertTrue(Files.isRegularFile(out.resolve(RunArtifacts.ADAPTER)));
+        assertFalse(Files.exists(out.resolve(RunArtifacts.LEDGER)));
+    }
+}
