@@ -1,0 +1,136 @@
+package io.dplora.benchmarks;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report's ratios, targets and JSON rendering, on hand-made figures (no ND4J, no timing). */
+class BenchReportTest {
+
+    private static Timing ms(double median) {
+        return new Timing(median, median + 1, median - 1, median + 2, 10);
+    }
+
+    private static Map<String, Object> memory(long peakTotal, long before) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("peak_total_bytes", peakTotal);
+        m.put("peak_heap_used_bytes", peakTotal / 4);
+        m.put("peak_native_bytes", peakTotal - peakTotal / 4);
+        m.put("peak_rss_bytes", 2 * peakTotal);
+        m.put("total_before_steps_bytes", before);
+        return m;
+    }
+
+    private static BenchReport sample() {
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put("date", "2025-01-01T00:00:00Z");
+        env.put("omp_num_threads", "1");
+        env.put("load_average", "1.00 2.00 3.00");
+        BenchReport r = new BenchReport(env);
+        r.addStep("mlp", 256, "nonprivate", ms(20));
+        r.addStep("mlp", 256, "dp", ms(25));
+        r.addStep("mlp", 256, "loop", ms(1000));
+        r.addStep("mlp", 64, "nonprivate", ms(8));
+        r.addStep("sequence", 256, "nonprivate", ms(100));
+        r.addStep("sequence", 256, "dp", ms(105));
+        r.addMemory("mlp", 256, "nonprivate", memory(100_000_000L, 80_000_000L));
+        r.addMemory("mlp", 256, "dp", memory(110_000_000L, 80_000_000L));
+        r.addAccountant("rdp_epsilon_10k", ms(0.5));
+        r.addAccountant("rdp_calibration", ms(60));
+        r.addAccountant("pld_epsilon_10k", ms(100));
+        r.setLoadAverageEnd("4.00 5.00 6.00");
+        return r;
+    }
+
+    @Test
+    void ratiosAreMediansOfTheRightVariants() {
+        Map<String, Object> j = sample().toJsonMap();
+        assertEquals(25.0 / 20.0, (Double) j.get("dp_over_nonprivate_b256"), 1e-12);
+        assertEquals(1000.0 / 25.0, (Double) j.get("loop_over_dp_b256"), 1e-12);
+        assertEquals(1.1, (Double) j.get("memory_dp_over_nonprivate_b256"), 1e-12);
+        assertEquals(30.0 / 20.0, (Double) j.get("memory_step_dp_over_nonprivate_b256"), 1e-12);
+        assertEquals(105.0 / 100.0, (Double) j.get("sequence_b256_dp_over_nonprivate"), 1e-12);
+        assertEquals(0.5, (Double) j.get("rdp_epsilon_10k_ms"), 1e-12);
+        assertNull(j.get("dp_over_nonprivate_b64"), "no ratio without a (b) timing");
+        assertEquals(8.0, (Double) j.get("mlp_b64_nonprivate_ms"), 1e-12);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void targetsSayWhetherTheyAreMet() {
+        Map<String, Object> t = (Map<String, Object>) sample().toJsonMap().get("targets");
+        assertFalse((Boolean) ((Map<String, Object>) t.get("dp_over_nonprivate_b256")).get("met"));
+        assertTrue((Boolean) ((Map<String, Object>) t.get("loop_over_dp_b256")).get("met"));
+        assertTrue((Boolean) ((Map<String, Object>) t.get("memory_dp_over_nonprivate_b256")).get("met"));
+        assertTrue((Boolean) ((Map<String, Object>) t.get("rdp_epsilon_10k_ms")).get("met"));
+        assertFalse((Boolean) ((Map<String, Object>) t.get("rdp_calibration_ms")).get("met"));
+        assertTrue((Boolean) ((Map<String, Object>) t.get("pld_epsilon_10k_ms")).get("met"));
+        assertFalse(t.containsKey("memory_dp_over_nonprivate_b1024"), "absent figures have no target entry");
+    }
+
+    @Test
+    void jsonIsOneLineThatParsesBackToTheSameFigures() {
+        BenchReport r = sample();
+        String text = Json.write(r.toJsonMap());
+        assertFalse(text.contains("\n"));
+        Map<String, Object> back = Json.parseObject(text);
+        assertEquals(1.25, ((Number) back.get("dp_over_nonprivate_b256")).doubleValue(), 1e-12);
+        assertEquals(40.0, ((Number) back.get("loop_over_dp_b256")).doubleValue(), 1e-12);
+        assertEquals("4.00 5.00 6.00", back.get("load_average_end"));
+        String table = r.toTable();
+        assertTrue(table.contains("1.250"), table);
+        assertTrue(table.contains("MISSED"), table);
+    }
+
+    @Test
+    void jsonWriterEscapesAndDropsNonFiniteNumbers() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("s", "a \"quoted\"\nline\\");
+        m.put("nan", Double.NaN);
+        m.put("inf", Double.POSITIVE_INFINITY);
+        m.put("small", 1.234567e-7);
+        m.put("big", 123456789.0);
+        m.put("list", List.of(1L, true, "x"));
+        String text = Json.write(m);
+        Map<String, Object> back = Json.parseObject(text);
+        assertEquals("a \"quoted\"\nline\\", back.get("s"));
+        assertTrue(back.containsKey("nan"));
+        assertNull(back.get("nan"));
+        assertNull(back.get("inf"));
+        assertEquals(1.23457e-7, ((Number) back.get("small")).doubleValue(), 1e-18);
+        assertEquals(123456789.0, ((Number) back.get("big")).doubleValue(), 0.0);
+        assertEquals(List.of(1L, true, "x"), back.get("list"));
+    }
+
+    @Test
+    void childRunArgumentsDropTheOptionsItSetsItself() {
+        assertEquals(List.of("--quick", "--parts", "steps"), BenchCommand.argsWithout(
+                new String[]{"--threads", "1,2", "--quick", "--json", "--parts", "steps", "--output=x.json"},
+                "--threads", "--output", "--json"));
+        assertEquals(List.of("--quick"), BenchCommand.argsWithout(new String[]{"--threads=2", "--quick"},
+                "--threads"));
+    }
+
+    @Test
+    void profileSamplesGoToTheMostSpecificComponent() {
+        assertEquals("DP step: double accumulation of the clipped sum", JfrStepProfile.componentOf(List.of(
+                "Nd4jCpu.execTransformAny", "DPUpdater.addInto", "DPUpdater.beforeOptimizer",
+                "ComputationGraph.fit")));
+        assertEquals("book-keeping clipped sum", JfrStepProfile.componentOf(List.of(
+                "Nd4j.gemm", "LinearGradientFactor.writeClippedSum", "BaseDPDenseLayerImpl.writeClippedSum",
+                "DPUpdater.beforeOptimizer")));
+        assertEquals("stash of per-example factors (backprop)", JfrStepProfile.componentOf(List.of(
+                "BaseNDArray.assign", "LinearGradientFactor.stash", "LoRADenseLayerImpl.backpropRows",
+                "ComputationGraph.calcBackpropGradients")));
+        assertEquals("optimiser (Adam) and parameter step", JfrStepProfile.componentOf(List.of(
+                "BaseNDArray.subi", "NegativeGradientStepFunction.step", "StochasticGradientDescent.optimize")));
+        assertEquals(JfrStepProfile.OTHER, JfrStepProfile.componentOf(List.of("Solver.optimize")));
+    }
+}
