@@ -1,0 +1,158 @@
+package io.dplora.updater;
+
+import org.deeplearning4j.earlystopping.EarlyStoppingConfiguration;
+import org.deeplearning4j.earlystopping.EarlyStoppingResult;
+import org.deeplearning4j.earlystopping.saver.InMemoryModelSaver;
+import org.deeplearning4j.earlystopping.scorecalc.DataSetLossCalculator;
+import org.deeplearning4j.earlystopping.termination.MaxEpochsTerminationCondition;
+import org.deeplearning4j.earlystopping.trainer.EarlyStoppingGraphTrainer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.ViewIterator;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
+
+import static io.dplora.updater.TestSupport.flat;
+import static io.dplora.updater.TestSupport.maxAbs;
+import static io.dplora.updater.TestSupport.maxAbsDiff;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The DP updater inside DL4J's own loops: fit(iterator) for both network types, early stopping, virtual batches. */
+class DL4JIntegrationTest {
+
+    private static DPConfig.Builder config(int e) {
+        return DPConfig.builder().noiseMultiplier(1.0).delta(1e-5).maxGradNorm(1.0).expectedBatchSize(e).seed(77);
+    }
+
+    @Test
+    void computationGraphFitIteratorRunsThePlannedLogicalSteps() {
+        DataSet data = TestSupport.data(1, 40);
+        ComputationGraph net = TestSupport.loraGraph(2, new Adam(0.01));
+        INDArray p0 = net.params().dup();
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config(8).epochs(2.5).build());
+        assertEquals(13, t.stepLimit());                // ceil(2.5 * 40 / 8)
+        net.fit(t.iterator());                          // one DL4J epoch = ceil(N/E) = 5 logical steps
+        assertEquals(5, t.stepsTaken());
+        assertEquals(8, t.fit());
+        assertEquals(13, t.stepsTaken());
+        assertEquals(13, t.ledger().totalSteps());
+        assertNotEquals(p0, net.params());
+        assertEquals(0, t.fit(), "a second fit after the plan does nothing");
+    }
+
+    @Test
+    void multiLayerNetworkFitIteratorRunsThePlannedLogicalSteps() {
+        DataSet data = TestSupport.data(2, 30);
+        MultiLayerNetwork net = TestSupport.loraMln(3, new Adam(0.01));
+        INDArray p0 = net.params().dup();
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config(6).epochs(2).maxPhysicalBatchSize(4).build());
+        net.fit(t.iterator());
+        assertEquals(5, t.stepsTaken());
+        net.fit(t.iterator());
+        assertEquals(10, t.stepsTaken());
+        net.fit(t.iterator());
+        assertEquals(10, t.stepsTaken(), "the iterator never revives a finished plan");
+        assertNotEquals(p0, net.params());
+    }
+
+    @Test
+    void earlyStoppingGraphTrainerStopsCleanlyWhenTheStepsRunOut() {
+        DataSet data = TestSupport.data(4, 40);
+        DataSet validation = TestSupport.data(5, 20);
+        ComputationGraph net = TestSupport.loraGraph(6, new Adam(0.01));
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config(10).epochs(3).build());
+        EarlyStoppingConfiguration<ComputationGraph> es = new EarlyStoppingConfiguration.Builder<ComputationGraph>()
+                .epochTerminationConditions(t.terminationCondition(), new MaxEpochsTerminationCondition(50))
+                .scoreCalculator(new DataSetLossCalculator(new ViewIterator(validation, 10), true))
+                .modelSaver(new InMemoryModelSaver<>()).build();
+        EarlyStoppingResult<ComputationGraph> result = new EarlyStoppingGraphTrainer(es, net, t.iterator()).fit();
+        assertEquals(EarlyStoppingResult.TerminationReason.EpochTerminationCondition, result.getTerminationReason(),
+                result.getTerminationDetails());
+        assertTrue(result.getTerminationDetails().contains("PrivacyBudgetTerminationCondition"));
+        assertEquals(3, result.getTotalEpochs());
+        assertEquals(12, t.stepsTaken());               // 3 epochs * 4 steps
+        assertEquals(12, t.ledger().totalSteps());
+    }
+
+    @Test
+    void virtualBatchesGiveTheSameModelAndAdvanceAdamOncePerLogicalBatch() {
+        DataSet data = TestSupport.data(7, 24);
+        ComputationGraph whole = TestSupport.loraGraph(8, new Adam(0.05));
+        ComputationGraph split = whole.clone();
+        PrivateTraining a = DPLoRA.makePrivate(whole, data, config(12).steps(6).build());
+        PrivateTraining b = DPLoRA.makePrivate(split, data, config(12).steps(6).maxPhysicalBatchSize(2).build());
+        a.fit();
+        b.fit();
+        assertEquals(6, a.stepsTaken());
+        assertEquals(6, b.stepsTaken());
+        assertTrue(split.getIterationCount() > 3 * whole.getIterationCount(),
+                "DL4J counted micro-batches: " + split.getIterationCount() + " vs " + whole.getIterationCount());
+        double[] pa = flat(whole.params());
+        double[] pb = flat(split.params());
+        assertTrue(maxAbsDiff(pa, pb) <= 1e-10 * maxAbs(pa), "virtual batches changed the result by "
+                + maxAbsDiff(pa, pb));
+        double[] sa = flat(whole.getUpdater().getStateViewArray());
+        double[] sb = flat(split.getUpdater().getStateViewArray());
+        assertTrue(maxAbsDiff(sa, sb) <= 1e-10 * maxAbs(sa), "Adam moments differ");
+    }
+
+    @Test
+    void firstAdamStepUsesBiasCorrectionOfStepOneEvenAfterManyMicroBatches() {
+        // With t = 1, Adam's step is lr * sqrt(1 - b2)/(1 - b1) * m / (sqrt(v) + eps) with m = (1-b1) g,
+        // v = (1-b2) g^2, i.e. lr * g / (|g| + eps / sqrt(1 - b2)). The released g comes from an SGD(1) twin run with
+        // the same seed (same sampling and noise). Any other iteration count (e.g. one per micro-batch) changes the
+        // bias correction and fails this.
+        double lr = 0.01;
+        double b2 = 0.999;
+        double eps = 1e-8;
+        DataSet data = TestSupport.data(9, 20);
+        ComputationGraph adam = TestSupport.loraGraph(10, new Adam(lr, 0.9, b2, eps));
+        ComputationGraph sgd = TestSupport.loraGraph(10, new Sgd(1.0));
+        double[] p0 = flat(adam.params());
+        DPConfig c = config(20).steps(1).maxPhysicalBatchSize(3).build();
+        DPLoRA.makePrivate(adam, data, c).fit();
+        DPLoRA.makePrivate(sgd, data, c).fit();
+        double[] g = TestSupport.minus(p0, flat(sgd.params()));
+        double[] step = TestSupport.minus(p0, flat(adam.params()));
+        double[] expected = new double[g.length];
+        for (int j = 0; j < g.length; j++) {
+            expected[j] = lr * g[j] / (Math.abs(g[j]) + eps / Math.sqrt(1 - b2));
+        }
+        assertTrue(maxAbs(g) > 0);
+        assertTrue(maxAbsDiff(expected, step) <= 1e-12, "max diff " + maxAbsDiff(expected, step));
+    }
+
+    @Test
+    void aGradientFromAnythingButThePoissonIteratorIsRefused() {
+        DataSet data = TestSupport.data(11, 12);
+        ComputationGraph net = TestSupport.loraGraph(12, new Sgd(0.1));
+        DPLoRA.makePrivate(net, data, config(4).steps(3).build());
+        INDArray p0 = net.params().dup();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(data));
+        assertTrue(e.getMessage().contains("PoissonSamplingIterator"), e.getMessage());
+        assertEquals(p0, net.params());
+        assertThrows(IllegalStateException.class, () -> net.fit(new ViewIterator(data, 4)));
+        assertEquals(p0, net.params());
+    }
+
+    @Test
+    void aNetworkThatDroppedItsDpUpdaterRefusesToTrain() {
+        DataSet data = TestSupport.data(13, 12);
+        MultiLayerNetwork net = TestSupport.loraMln(14, new Sgd(0.1));
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config(4).steps(3).build());
+        net.clear();                                    // DL4J drops the solver, and with it the DP updater
+        assertFalse(t.updater().isInstalled());
+        INDArray p0 = net.params().dup();
+        assertThrows(IllegalStateException.class, t::fit);
+        assertThrows(IllegalStateException.class, () -> net.fit(t.iterator()));
+        assertArrayEquals(flat(p0), flat(net.params()), 0.0);
+    }
+}
