@@ -1,0 +1,298 @@
+package io.dplora.accounting;
+
+import java.util.Objects;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.LongPredicate;
+
+/**
+ * Turns a privacy budget into training parameters for DP-SGD with Poisson sampling: the noise multiplier that
+ * meets a target epsilon ({@link #noiseMultiplier}), the number of further steps a budget allows
+ * ({@link #maxSteps}), and the epsilon of a plan ({@link #epsilon}).
+ *
+ * <p>Every answer is on the safe side: a calibrated sigma is one whose epsilon has been evaluated and found
+ * {@code <= target} (a bracketing root finder that only ever returns its upper end), and a step limit k is one for
+ * which the epsilon of the prior ledger plus k steps has been evaluated and found {@code <= target}.
+ */
+public final class NoiseCalibration {
+
+    /** Relative width of the final sigma bracket with the RDP accountant. */
+    static final double RDP_SIGMA_TOLERANCE = 1e-6;
+    /** Relative width of the final sigma bracket with the PLD accountant (each evaluation costs a composition). */
+    static final double PLD_SIGMA_TOLERANCE = 1e-5;
+    private static final double MAX_SIGMA = 1e8;
+    private static final double MIN_SIGMA = 1e-6;
+
+    private NoiseCalibration() {
+    }
+
+    /**
+     * The epsilon, at the given delta, of {@code steps} DP-SGD steps with Poisson sampling probability q and noise
+     * multiplier sigma (one Poisson-subsampled Gaussian mechanism per step).
+     */
+    public static double epsilon(double noiseMultiplier, double samplingProbability, long steps, double delta,
+                                 AccountantType type) {
+        Objects.requireNonNull(type, "accountant type");
+        RdpAccountant.requireDelta(delta);
+        DpEvent event = plan(noiseMultiplier, samplingProbability, steps);
+        return type.newAccountant().compose(event).getEpsilon(delta);
+    }
+
+    /**
+     * The smallest noise multiplier sigma whose {@code steps} steps at sampling probability q are
+     * (targetEpsilon, delta)-DP by the given accountant, to a relative precision of 1e-6 (RDP) or 1e-5 (PLD). The
+     * returned sigma has itself been evaluated: its epsilon is {@code <= targetEpsilon}, and that of
+     * {@code sigma / (1 + tolerance)} was found above the target.
+     *
+     * <p>0 when q = 0 or steps = 0 (nothing is released, so no noise is needed).
+     *
+     * @throws IllegalArgumentException for a target that is negative or not finite, delta outside (0, 1), q outside
+     *                                  [0, 1], negative steps, or a target no sigma up to 1e8 reaches
+     */
+    public static double noiseMultiplier(double targetEpsilon, double delta, double samplingProbability, long steps,
+                                         AccountantType type) {
+        Objects.requireNonNull(type, "accountant type");
+        requireTarget(targetEpsilon);
+        RdpAccountant.requireDelta(delta);
+        plan(1.0, samplingProbability, steps); // validates q and steps
+        if (samplingProbability == 0 || steps == 0) {
+            return 0.0;
+        }
+        if (targetEpsilon == 0) {
+            throw new IllegalArgumentException("epsilon 0 cannot be reached with q > 0 and steps > 0");
+        }
+        DoubleUnaryOperator excess = sigma -> {
+            try {
+                return epsilon(sigma, samplingProbability, steps, delta, type) - targetEpsilon;
+            } catch (IllegalStateException tooWide) {
+                return Double.POSITIVE_INFINITY; // not evaluable at this discretisation: not certified
+            }
+        };
+        // Bracket [lo, hi] with excess(lo) > 0 >= excess(hi), growing or shrinking by `factor`.
+        double tolerance = type == AccountantType.RDP ? RDP_SIGMA_TOLERANCE : PLD_SIGMA_TOLERANCE;
+        // PLD starts from the RDP answer: PLD is tighter on DP-SGD workloads, so its sigma is a little below.
+        double hi = type == AccountantType.RDP ? 1.0
+                : noiseMultiplier(targetEpsilon, delta, samplingProbability, steps, AccountantType.RDP);
+        double factor = type == AccountantType.RDP ? 2.0 : 1.25;
+        double fHi = excess.applyAsDouble(hi);
+        double lo;
+        double fLo;
+        if (fHi > 0) {
+            do {
+                lo = hi;
+                fLo = fHi;
+                hi *= factor;
+                if (hi > MAX_SIGMA) {
+                    throw new IllegalArgumentException("epsilon " + targetEpsilon + " at delta " + delta
+                            + " is not reached by any noise multiplier up to " + MAX_SIGMA);
+                }
+                fHi = excess.applyAsDouble(hi);
+            } while (fHi > 0);
+        } else {
+            lo = hi;
+            do {
+                lo /= factor;
+                if (lo < MIN_SIGMA) {
+                    return hi; // still within budget at sigma ~ 1e-6: hi is a valid (and practically minimal) answer
+                }
+                fLo = excess.applyAsDouble(lo);
+                if (fLo <= 0) {
+                    hi = lo;
+                    fHi = fLo;
+                }
+            } while (fLo <= 0);
+        }
+        return bracketedRoot(excess, lo, fLo, hi, fHi, tolerance);
+    }
+
+    /**
+     * Illinois (modified regula falsi) on log sigma, keeping {@code f(lo) > 0 >= f(hi)}; falls back to bisection when
+     * a value is infinite or the bracket stops shrinking. Returns hi once {@code hi / lo <= 1 + tolerance}.
+     */
+    private static double bracketedRoot(DoubleUnaryOperator f, double lo, double fLo, double hi, double fHi,
+                                         double tolerance) {
+        double xLo = Math.log(lo);
+        double xHi = Math.log(hi);
+        double gLo = fLo;
+        double gHi = fHi;
+        int retained = 0; // +1: hi was kept last time, -1: lo was kept
+        boolean bisect = false;
+        while (hi > lo * (1 + tolerance)) {
+            double width = xHi - xLo;
+            double x;
+            if (!bisect && Double.isFinite(gLo) && Double.isFinite(gHi) && gLo != gHi) {
+                x = xLo + width * gLo / (gLo - gHi);
+                x = Math.min(Math.max(x, xLo + 0.01 * width), xHi - 0.01 * width);
+            } else {
+                x = 0.5 * (xLo + xHi);
+            }
+            double sigma = Math.exp(x);
+            double fx = f.applyAsDouble(sigma);
+            if (fx > 0) {
+                xLo = x;
+                lo = sigma;
+                gLo = fx;
+                if (retained == 1) {
+                    gHi /= 2; // Illinois: halve the value at the end that stays
+                }
+                retained = 1;
+            } else {
+                xHi = x;
+                hi = sigma;
+                gHi = fx;
+                if (retained == -1) {
+                    gLo /= 2;
+                }
+                retained = -1;
+            }
+            bisect = xHi - xLo > 0.5 * width; // shrank by less than half: bisect next
+        }
+        return hi;
+    }
+
+    /**
+     * The largest number k &gt;= 0 of further DP-SGD steps, with noise multiplier sigma and sampling probability q,
+     * such that the events of {@code prior} followed by those k steps are (targetEpsilon, delta)-DP by the given
+     * accountant. 0 if even the prior alone (or the prior plus one step) exceeds the target; {@link Long#MAX_VALUE}
+     * if the steps cost nothing (q = 0).
+     *
+     * <p>With RDP this is solved per order in closed form (the per-step RDP is computed once; epsilon at k steps is
+     * {@code min over alpha of prior_alpha + k rdp_alpha + conversion_alpha}) and then checked by direct evaluation at
+     * k and k + 1. With PLD it is a search over k (starting from the RDP answer, doubling, then bisection), one
+     * composition per probe; a probe whose composition is too wide to evaluate counts as over budget.
+     *
+     * @param prior the privacy already spent (not modified)
+     */
+    public static long maxSteps(PrivacyLedger prior, double noiseMultiplier, double samplingProbability,
+                                double targetEpsilon, double delta, AccountantType type) {
+        Objects.requireNonNull(prior, "prior ledger");
+        Objects.requireNonNull(type, "accountant type");
+        requireTarget(targetEpsilon);
+        RdpAccountant.requireDelta(delta);
+        DpEvent step = plan(noiseMultiplier, samplingProbability, 1);
+        DpEvent priorEvent = prior.toDpEvent();
+        long rdpSteps = maxStepsRdp(priorEvent, step, targetEpsilon, delta);
+        if (type == AccountantType.RDP) {
+            return rdpSteps;
+        }
+        return maxStepsPld(priorEvent, step, noiseMultiplier, samplingProbability, targetEpsilon, delta, rdpSteps);
+    }
+
+    private static long maxStepsRdp(DpEvent priorEvent, DpEvent step, double target, double delta) {
+        double[] orders = RdpAccountant.defaultOrders();
+        double[] base = RdpAccountant.rdpOf(priorEvent, orders);
+        double[] perStep = RdpAccountant.rdpOf(step, orders);
+        LongPredicate within = k -> {
+            double[] total = new double[orders.length];
+            for (int i = 0; i < orders.length; i++) {
+                total[i] = k == 0 ? base[i] : base[i] + k * perStep[i];
+            }
+            return RdpConversion.epsilon(orders, total, delta).value() <= target;
+        };
+        if (!within.test(0)) {
+            return 0;
+        }
+        double best = 0;
+        double logDelta = Math.log(delta);
+        double klLimit = -Math.log1p(-delta * delta); // rdp below this: epsilon 0 by the KL bound
+        boolean free = true;
+        for (int i = 0; i < orders.length; i++) {
+            double a = orders[i];
+            double r = perStep[i];
+            if (r == 0) {
+                if (base[i] < Double.POSITIVE_INFINITY) {
+                    double eps0 = RdpConversion.epsilon(new double[] {a}, new double[] {base[i]}, delta).value();
+                    if (eps0 <= target) {
+                        best = Double.POSITIVE_INFINITY;
+                    }
+                }
+                continue;
+            }
+            free = false;
+            if (!(r < Double.POSITIVE_INFINITY) || !(base[i] < Double.POSITIVE_INFINITY)) {
+                continue;
+            }
+            double conversion = Math.log1p(-1 / a) - (logDelta + Math.log(a)) / (a - 1);
+            double k = Math.floor((target - conversion - base[i]) / r);
+            double kKl = Math.ceil((klLimit - base[i]) / r) - 1;
+            best = Math.max(best, Math.max(k, kKl));
+        }
+        if (free || best >= 9.0e18) {
+            return Long.MAX_VALUE;
+        }
+        long k = (long) Math.max(0, best);
+        while (k > 0 && !within.test(k)) {
+            k--;
+        }
+        while (k < Long.MAX_VALUE && within.test(k + 1)) {
+            k++;
+        }
+        return k;
+    }
+
+    private static long maxStepsPld(DpEvent priorEvent, DpEvent step, double sigma, double q, double target,
+                                    double delta, long rdpSteps) {
+        PldAccountant priorAccountant = new PldAccountant().compose(priorEvent);
+        if (priorAccountant.getEpsilon(delta) > target) {
+            return 0;
+        }
+        if (q == 0) {
+            return Long.MAX_VALUE;
+        }
+        if (sigma == 0) {
+            return 0;
+        }
+        LongPredicate within = k -> {
+            try {
+                return priorAccountant.copy().compose(step, k).getEpsilon(delta) <= target;
+            } catch (IllegalStateException tooWide) {
+                return false; // cannot be evaluated at this discretisation: not certified, so over budget
+            }
+        };
+        long lo = 0; // within
+        long hi; // not within
+        if (rdpSteps > 0 && within.test(rdpSteps)) {
+            lo = rdpSteps;
+            hi = -1;
+        } else {
+            hi = Math.max(1, rdpSteps);
+            if (rdpSteps == 0 && within.test(1)) {
+                lo = 1;
+                hi = -1;
+            }
+        }
+        while (hi < 0) {
+            long probe = lo >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * lo;
+            if (within.test(probe)) {
+                lo = probe;
+                if (lo == Long.MAX_VALUE) {
+                    return lo;
+                }
+            } else {
+                hi = probe;
+            }
+        }
+        while (hi - lo > 1) {
+            long mid = lo + (hi - lo) / 2;
+            if (within.test(mid)) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static DpEvent plan(double noiseMultiplier, double samplingProbability, long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+        }
+        return DpEvent.selfComposed(DpEvent.poissonSampled(samplingProbability, DpEvent.gaussian(noiseMultiplier)),
+                steps);
+    }
+
+    private static void requireTarget(double targetEpsilon) {
+        if (!(targetEpsilon >= 0) || Double.isInfinite(targetEpsilon)) {
+            throw new IllegalArgumentException("target epsilon must be finite and >= 0, got " + targetEpsilon);
+        }
+    }
+}

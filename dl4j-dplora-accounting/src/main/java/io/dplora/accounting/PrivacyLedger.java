@@ -1,0 +1,325 @@
+package io.dplora.accounting;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The exact record of the DP events a training run has composed: for each entry a noise multiplier sigma, a
+ * Poisson sampling probability q, the number of steps run with them, and the time stamps of the first and last of
+ * those steps. Each step is one Poisson-subsampled Gaussian mechanism, {@code DpEvent.poissonSampled(q,
+ * DpEvent.gaussian(sigma))}; the ledger is their composition, in order.
+ *
+ * <p>It is what a model checkpoint carries, so that a resumed run continues from the privacy already spent:
+ * {@link #toJson()} and {@link #fromJson(String)} round-trip it losslessly (doubles are written with
+ * {@link Double#toString(double)} and read back bit for bit; time stamps are ISO-8601 instants with nanoseconds).
+ * {@link #toAccountant(AccountantType)} rebuilds an accountant of either type from the entries.
+ *
+ * <p>Consecutive {@link #record} calls with the same sigma and q (bit for bit) are coalesced into one entry whose
+ * count grows and whose last time stamp moves. Invalid input never changes the ledger. Thread-safe.
+ */
+public final class PrivacyLedger {
+
+    /** The value of the "format" field of the JSON form. */
+    public static final String FORMAT = "dplora-privacy-ledger";
+    /** The version of the JSON form written by {@link #toJson()}. */
+    public static final int VERSION = 1;
+
+    private static final Set<String> ROOT_KEYS = Set.of("format", "version", "entries");
+    private static final Set<String> ENTRY_KEYS = Set.of("noiseMultiplier", "samplingProbability", "count",
+            "firstTimestamp", "lastTimestamp");
+
+    /**
+     * One run of {@code count} identical DP-SGD steps.
+     *
+     * @param noiseMultiplier     sigma, the noise standard deviation over the clipping norm; finite, {@code >= 0}
+     * @param samplingProbability q, the Poisson sampling probability of each record, in [0, 1]
+     * @param count               the number of steps, {@code >= 1}
+     * @param firstTimestamp      when the first of these steps was recorded
+     * @param lastTimestamp       when the last of these steps was recorded, not before the first
+     */
+    public record Entry(double noiseMultiplier, double samplingProbability, long count, Instant firstTimestamp,
+                        Instant lastTimestamp) {
+
+        public Entry {
+            validateStep(noiseMultiplier, samplingProbability);
+            if (count < 1) {
+                throw new IllegalArgumentException("entry count must be >= 1, got " + count);
+            }
+            Objects.requireNonNull(firstTimestamp, "firstTimestamp");
+            Objects.requireNonNull(lastTimestamp, "lastTimestamp");
+            if (lastTimestamp.isBefore(firstTimestamp)) {
+                throw new IllegalArgumentException("lastTimestamp " + lastTimestamp
+                        + " is before firstTimestamp " + firstTimestamp);
+            }
+        }
+
+        /** {@code count} compositions of the Poisson-subsampled Gaussian with this sigma and q. */
+        public DpEvent toDpEvent() {
+            return DpEvent.selfComposed(DpEvent.poissonSampled(samplingProbability,
+                    DpEvent.gaussian(noiseMultiplier)), count);
+        }
+    }
+
+    private final Clock clock;
+    private final List<Entry> entries;
+
+    /** An empty ledger that time-stamps with the system UTC clock. */
+    public PrivacyLedger() {
+        this(Clock.systemUTC());
+    }
+
+    /** An empty ledger that time-stamps with the given clock. */
+    public PrivacyLedger(Clock clock) {
+        this(clock, new ArrayList<>());
+    }
+
+    private PrivacyLedger(Clock clock, List<Entry> entries) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.entries = entries;
+    }
+
+    /**
+     * Appends {@code steps} DP-SGD steps run with noise multiplier sigma and sampling probability q (time stamp:
+     * now). Zero steps change nothing. Merged into the last entry when sigma and q are identical.
+     *
+     * @throws IllegalArgumentException if sigma is negative, NaN or infinite, q is outside [0, 1], steps is
+     *                                  negative, or the total step count would overflow; the ledger is unchanged
+     */
+    public synchronized void record(double noiseMultiplier, double samplingProbability, long steps) {
+        validateStep(noiseMultiplier, samplingProbability);
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+        }
+        if (steps == 0) {
+            return;
+        }
+        long total = totalSteps();
+        if (total > Long.MAX_VALUE - steps) {
+            throw new IllegalArgumentException("the ledger's step count would overflow (" + total + " + " + steps
+                    + ")");
+        }
+        Instant now = clock.instant();
+        if (!entries.isEmpty()) {
+            Entry last = entries.get(entries.size() - 1);
+            if (Double.compare(last.noiseMultiplier(), noiseMultiplier) == 0
+                    && Double.compare(last.samplingProbability(), samplingProbability) == 0) {
+                Instant end = now.isBefore(last.lastTimestamp()) ? last.lastTimestamp() : now;
+                entries.set(entries.size() - 1, new Entry(noiseMultiplier, samplingProbability,
+                        last.count() + steps, last.firstTimestamp(), end));
+                return;
+            }
+        }
+        entries.add(new Entry(noiseMultiplier, samplingProbability, steps, now, now));
+    }
+
+    /** An immutable snapshot of the entries, oldest first. */
+    public synchronized List<Entry> entries() {
+        return List.copyOf(entries);
+    }
+
+    /** The total number of steps recorded. */
+    public synchronized long totalSteps() {
+        long total = 0;
+        for (Entry e : entries) {
+            total += e.count();
+        }
+        return total;
+    }
+
+    /** The composition of all entries, in order (an empty composition for an empty ledger). */
+    public DpEvent toDpEvent() {
+        List<DpEvent> events = new ArrayList<>();
+        for (Entry e : entries()) {
+            events.add(e.toDpEvent());
+        }
+        return DpEvent.composed(events);
+    }
+
+    /** A new accountant of the given type that has composed every entry. */
+    public PrivacyAccountant toAccountant(AccountantType type) {
+        Objects.requireNonNull(type, "type");
+        PrivacyAccountant accountant = type.newAccountant();
+        accountant.compose(toDpEvent());
+        return accountant;
+    }
+
+    /** The epsilon spent so far at the given delta, by the given accountant type. */
+    public double epsilon(double delta, AccountantType type) {
+        RdpAccountant.requireDelta(delta);
+        return toAccountant(type).getEpsilon(delta);
+    }
+
+    /** An independent copy (same clock). */
+    public synchronized PrivacyLedger copy() {
+        return new PrivacyLedger(clock, new ArrayList<>(entries));
+    }
+
+    /**
+     * The JSON form:
+     * <pre>
+     * {"format": "dplora-privacy-ledger", "version": 1, "entries": [
+     *   {"noiseMultiplier": 1.1, "samplingProbability": 0.004, "count": 14063,
+     *    "firstTimestamp": "2025-01-01T10:00:00Z", "lastTimestamp": "2025-01-01T12:00:00.5Z"}, ...]}
+     * </pre>
+     */
+    public synchronized String toJson() {
+        StringBuilder b = new StringBuilder();
+        b.append("{\n  \"format\": ").append(Json.quote(FORMAT)).append(",\n  \"version\": ").append(VERSION)
+                .append(",\n  \"entries\": [");
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            b.append(i == 0 ? "\n" : ",\n");
+            b.append("    {\"noiseMultiplier\": ").append(Double.toString(e.noiseMultiplier()))
+                    .append(", \"samplingProbability\": ").append(Double.toString(e.samplingProbability()))
+                    .append(", \"count\": ").append(e.count())
+                    .append(", \"firstTimestamp\": ").append(Json.quote(e.firstTimestamp().toString()))
+                    .append(", \"lastTimestamp\": ").append(Json.quote(e.lastTimestamp().toString()))
+                    .append('}');
+        }
+        b.append(entries.isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
+        return b.toString();
+    }
+
+    /**
+     * Reads the form written by {@link #toJson()}. The returned ledger time-stamps new records with the system UTC
+     * clock.
+     *
+     * @throws IllegalArgumentException if the text is not JSON, not a ledger of a known version, has missing,
+     *                                  unknown or ill-typed fields, or holds an invalid entry; the message says which
+     */
+    public static PrivacyLedger fromJson(String json) {
+        Object root = Json.parse(json);
+        Map<String, Object> map = requireObject(root, "the ledger");
+        requireKeys(map, ROOT_KEYS, "the ledger");
+        if (!FORMAT.equals(map.get("format"))) {
+            throw new IllegalArgumentException("not a privacy ledger: \"format\" must be \"" + FORMAT + "\", got "
+                    + describe(map.get("format")));
+        }
+        long version = parseLong(map.get("version"), "version");
+        if (version != VERSION) {
+            throw new IllegalArgumentException("unsupported privacy ledger version " + version + " (this library "
+                    + "reads version " + VERSION + ")");
+        }
+        if (!(map.get("entries") instanceof List<?> list)) {
+            throw new IllegalArgumentException("\"entries\" must be an array, got " + describe(map.get("entries")));
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String where = "entry " + i;
+            Map<String, Object> e = requireObject(list.get(i), where);
+            requireKeys(e, ENTRY_KEYS, where);
+            try {
+                entries.add(new Entry(
+                        parseDouble(e.get("noiseMultiplier"), where + " noiseMultiplier"),
+                        parseDouble(e.get("samplingProbability"), where + " samplingProbability"),
+                        parseLong(e.get("count"), where + " count"),
+                        parseInstant(e.get("firstTimestamp"), where + " firstTimestamp"),
+                        parseInstant(e.get("lastTimestamp"), where + " lastTimestamp")));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("invalid " + where + ": " + ex.getMessage(), ex);
+            }
+        }
+        long total = 0;
+        for (Entry e : entries) {
+            if (total > Long.MAX_VALUE - e.count()) {
+                throw new IllegalArgumentException("the ledger's total step count overflows a long");
+            }
+            total += e.count();
+        }
+        return new PrivacyLedger(Clock.systemUTC(), entries);
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "PrivacyLedger{entries=" + entries + "}";
+    }
+
+    static void validateStep(double noiseMultiplier, double samplingProbability) {
+        if (!(noiseMultiplier >= 0) || Double.isInfinite(noiseMultiplier)) {
+            throw new IllegalArgumentException("noise multiplier must be finite and >= 0, got " + noiseMultiplier);
+        }
+        if (!(samplingProbability >= 0 && samplingProbability <= 1)) {
+            throw new IllegalArgumentException("sampling probability must be in [0, 1], got " + samplingProbability);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> requireObject(Object o, String what) {
+        if (!(o instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException(what + " must be a JSON object, got " + describe(o));
+        }
+        return (Map<String, Object>) o;
+    }
+
+    private static void requireKeys(Map<String, Object> map, Set<String> keys, String what) {
+        for (String k : keys) {
+            if (!map.containsKey(k)) {
+                throw new IllegalArgumentException(what + " has no \"" + k + "\" field");
+            }
+        }
+        for (String k : map.keySet()) {
+            if (!keys.contains(k)) {
+                throw new IllegalArgumentException(what + " has an unknown field \"" + k + "\"");
+            }
+        }
+    }
+
+    private static double parseDouble(Object o, String what) {
+        if (!(o instanceof Json.Number n)) {
+            throw new IllegalArgumentException(what + " must be a number, got " + describe(o));
+        }
+        double v = Double.parseDouble(n.text());
+        if (Double.isInfinite(v)) {
+            throw new IllegalArgumentException(what + " is out of the range of a double: " + n.text());
+        }
+        return v;
+    }
+
+    private static long parseLong(Object o, String what) {
+        if (!(o instanceof Json.Number n)) {
+            throw new IllegalArgumentException(what + " must be an integer, got " + describe(o));
+        }
+        try {
+            return Long.parseLong(n.text());
+        } catch (NumberFormatException ex) {
+            throw new IllegalArgumentException(what + " must be an integer in the range of a long, got " + n.text(),
+                    ex);
+        }
+    }
+
+    private static Instant parseInstant(Object o, String what) {
+        if (!(o instanceof String s)) {
+            throw new IllegalArgumentException(what + " must be an ISO-8601 instant string, got " + describe(o));
+        }
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException ex) {
+            throw new IllegalArgumentException(what + " is not an ISO-8601 instant: \"" + s + "\"", ex);
+        }
+    }
+
+    private static String describe(Object o) {
+        if (o == null) {
+            return "nothing";
+        }
+        if (o instanceof Json.Number n) {
+            return "the number " + n.text();
+        }
+        if (o instanceof String s) {
+            return Json.quote(s);
+        }
+        if (o instanceof Map<?, ?>) {
+            return "an object";
+        }
+        if (o instanceof List<?>) {
+            return "an array";
+        }
+        return String.valueOf(o);
+    }
+}
