@@ -14,6 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class DPComputationGraphUpdater extends ComputationGraphUpdater {
 
+    private static final long serialVersionUID = 1L;
+
     private final transient DPUpdater dp;
 
     DPComputationGraphUpdater(ComputationGraph graph, INDArray updaterState, DPUpdater dp) {

@@ -13,6 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class DPMultiLayerUpdater extends MultiLayerUpdater {
 
+    private static final long serialVersionUID = 1L;
+
     private final transient DPUpdater dp;
 
     DPMultiLayerUpdater(MultiLayerNetwork network, INDArray updaterState, DPUpdater dp) {

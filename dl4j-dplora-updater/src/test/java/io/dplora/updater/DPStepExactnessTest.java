@@ -222,4 +222,31 @@ class DPStepExactnessTest {
         assertEquals(40, t.stepsTaken(), "every logical step, empty or not, is accounted");
         assertEquals(40, t.ledger().totalSteps());
     }
+
+    @Test
+    void withNoiseAnEmptyLogicalBatchIsAPureNoiseStepOnTheTrainableCoordinates() {
+        DataSet data = TestSupport.data(8, 60);
+        ComputationGraph net = TestSupport.loraGraph(14, new Sgd(1.0));
+        PrivateTraining t = DPLoRA.makePrivate(net, data, DPConfig.builder().noiseMultiplier(1.0).delta(1e-5)
+                .maxGradNorm(1.0).expectedBatchSize(1).steps(30).seed(4).build());
+        PoissonSamplingIterator it = t.iterator();
+        INDArray w0 = net.getLayer("l2").getParam("W").dup();
+        int empty = 0;
+        while (it.hasRemainingSteps()) {
+            double[] p = flat(net.params());
+            net.fit(it.next());
+            if (it.lastLogicalBatchSize() == 0) {
+                empty++;
+                double[] d = minus(p, flat(net.params()));
+                int moved = 0;
+                for (double x : d) {
+                    moved += x != 0 ? 1 : 0;
+                }
+                assertEquals(t.updater().privatisedParameterCount(), moved, "noise on every trainable coordinate");
+            }
+        }
+        assertTrue(empty > 3, "expected empty logical batches, got " + empty);
+        assertEquals(30, t.ledger().totalSteps());
+        assertEquals(w0, net.getLayer("l2").getParam("W"));
+    }
 }

@@ -86,6 +86,27 @@ class PrivacyBudgetTest {
     }
 
     @Test
+    void listenerReportsEveryKLogicalStepsAndAtEpochEnds() {
+        DataSet data = TestSupport.data(9, 40);
+        ComputationGraph net = TestSupport.loraGraph(10, new Adam(0.01));
+        PrivateTraining t = DPLoRA.makePrivate(net, data, DPConfig.builder().noiseMultiplier(1.0).delta(DELTA)
+                .maxGradNorm(1.0).expectedBatchSize(4).steps(14).maxPhysicalBatchSize(2).reportEvery(3).seed(1)
+                .build());
+        List<PrivacyReport> reports = new ArrayList<>();
+        t.listener().setCallback(reports::add);
+        t.fit();                                        // epochs of ceil(40/4) = 10 steps: 10 + 4
+        List<String> seen = new ArrayList<>();
+        for (PrivacyReport r : reports) {
+            seen.add(r.steps() + (r.epochEnd() ? "e" : ""));
+            assertEquals(NoiseCalibration.epsilon(1.0, 0.1, r.steps(), DELTA, AccountantType.RDP), r.epsilon(),
+                    1e-9 * r.epsilon());
+        }
+        // micro-batches make DL4J iterate more often, but reports follow logical steps, once each
+        assertEquals(List.of("3", "6", "9", "10e", "12", "14e"), seen);
+        assertEquals(reports.get(reports.size() - 1).epsilon(), t.listener().getEpsilon(), 0.0);
+    }
+
+    @Test
     void targetEpsilonIsCalibratedAndNeverExceeded() {
         double target = 2.0;
         DataSet data = TestSupport.data(4, N);
