@@ -131,6 +131,18 @@ class DL4JIntegrationTest {
     }
 
     @Test
+    void secureModeTrainsWithSecureRandomDraws() {
+        DataSet data = TestSupport.data(15, 16);
+        ComputationGraph a = TestSupport.loraGraph(16, new Sgd(0.1));
+        ComputationGraph b = a.clone();
+        DPConfig secure = DPConfig.builder().noiseMultiplier(1.0).delta(1e-5).maxGradNorm(1.0).expectedBatchSize(16)
+                .steps(2).secureRandom(true).build();
+        DPLoRA.makePrivate(a, data, secure).fit();
+        DPLoRA.makePrivate(b, data, secure).fit();
+        assertNotEquals(a.params(), b.params(), "two secure runs must not draw the same noise");
+    }
+
+    @Test
     void aGradientFromAnythingButThePoissonIteratorIsRefused() {
         DataSet data = TestSupport.data(11, 12);
         ComputationGraph net = TestSupport.loraGraph(12, new Sgd(0.1));
