@@ -5,6 +5,7 @@ import io.dplora.samples.run.RunResult;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -76,46 +77,60 @@ public final class ResultPlots {
         };
     }
 
-    private static XYChart accuracyChart(SweepResults results, SweepTable t) {
+    /**
+     * Accuracy vs epsilon or rank: the swept values as evenly spaced categories (1, 2, 4, 8 are powers of two),
+     * one line per method with error bars; in an epsilon sweep the non-private run is a dashed reference line.
+     */
+    private static CategoryChart accuracyChart(SweepResults results, SweepTable t) {
         String xName = t.sweep().equals("epsilon") ? "epsilon" : "rank";
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(results.task() + ": test accuracy vs " + xName + " (" + fixed(results, t) + ", mean ± std over "
                         + "seeds)")
                 .xAxisTitle(xName).yAxisTitle("test accuracy (%)").build();
-        style(c);
-        c.getStyler().setXAxisLogarithmic(true);
-        double minX = Double.MAX_VALUE;
-        double maxX = -Double.MAX_VALUE;
+        c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        c.getStyler().setOverlapped(true);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setMarkerSize(7);
+        c.getStyler().setErrorBarsColorSeriesColor(true);
+        java.util.TreeSet<Double> all = new java.util.TreeSet<>();
         for (String m : t.methods()) {
-            if (!(t.sweep().equals("epsilon") && m.equals("none"))) {
-                for (double x : t.xs(m)) {
-                    minX = Math.min(minX, x);
-                    maxX = Math.max(maxX, x);
+            for (double x : t.xs(m)) {
+                if (!Double.isNaN(x)) {
+                    all.add(x);
                 }
             }
         }
+        List<String> categories = all.stream().map(ResultPlots::fmt).toList();
         for (String m : t.methods()) {
-            if (t.sweep().equals("epsilon") && m.equals("none")) {
+            List<Double> y = new ArrayList<>();
+            List<Double> e = new ArrayList<>();
+            String name = label(m);
+            boolean reference = t.sweep().equals("epsilon") && m.equals("none");
+            if (reference) {
                 Stats s = t.stats(m, Double.NaN, RunResult::testAccuracy);
-                XYSeries line = c.addSeries(String.format(Locale.ROOT, "non-private LoRA (%s)", s.format(100, 2)),
-                        new double[] {minX, maxX}, new double[] {100 * s.mean(), 100 * s.mean()});
-                line.setLineStyle(SeriesLines.DASH_DASH);
-                line.setMarker(SeriesMarkers.NONE);
-                line.setLineColor(COLORS.get(m));
-                continue;
+                for (int i = 0; i < categories.size(); i++) {
+                    y.add(100 * s.mean());
+                    e.add(0.0);
+                }
+                name = String.format(Locale.ROOT, "%s (%s)", name, s.format(100, 2));
+            } else {
+                for (double x : all) {
+                    if (t.runs(m, x).isEmpty()) {
+                        y.add(Double.NaN);
+                        e.add(0.0);
+                    } else {
+                        Stats s = t.stats(m, x, RunResult::testAccuracy);
+                        y.add(100 * s.mean());
+                        e.add(100 * s.std());
+                    }
+                }
             }
-            List<Double> xs = t.xs(m);
-            double[] x = new double[xs.size()];
-            double[] y = new double[xs.size()];
-            double[] e = new double[xs.size()];
-            for (int i = 0; i < x.length; i++) {
-                Stats s = t.stats(m, xs.get(i), RunResult::testAccuracy);
-                x[i] = xs.get(i);
-                y[i] = 100 * s.mean();
-                e[i] = 100 * s.std();
-            }
-            XYSeries series = c.addSeries(label(m), x, y, e);
-            colour(series, COLORS.get(m), SeriesLines.SOLID);
+            CategorySeries series = c.addSeries(name, categories, y, e);
+            series.setLineColor(COLORS.get(m));
+            series.setMarkerColor(COLORS.get(m));
+            series.setMarker(reference ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+            series.setLineStyle(reference ? SeriesLines.DASH_DASH : SeriesLines.SOLID);
         }
         return c;
     }

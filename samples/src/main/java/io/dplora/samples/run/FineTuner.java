@@ -51,9 +51,10 @@ public final class FineTuner {
         List<Double> epsilons = new ArrayList<>();
         ClassificationMetrics metrics = null;
         int epoch = 0;
+        int planned = loop.plannedEpochs();
         while (loop.hasNextEpoch()) {
             epoch++;
-            double loss = loop.runEpoch("epoch " + epoch + "/" + s.epochs());
+            double loss = loop.runEpoch("epoch " + epoch + "/" + planned);
             metrics = Evaluator.evaluate(net, data.privateTest());
             losses.add(loss);
             accuracies.add(metrics.accuracy());
@@ -61,7 +62,7 @@ public final class FineTuner {
             if (eps != null) {
                 epsilons.add(eps);
             }
-            out.printf("epoch %d/%d: loss %.4f, test accuracy %.4f%s, %s %d%n", epoch, s.epochs(), loss,
+            out.printf("epoch %d/%d: loss %.4f, test accuracy %.4f%s, %s %d%n", epoch, planned, loss,
                     metrics.accuracy(), eps == null ? "" : String.format(", epsilon %.3f", eps),
                     s.method().isPrivate() ? "logical steps" : "steps", loop.steps());
         }

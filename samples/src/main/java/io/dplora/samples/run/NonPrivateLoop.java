@@ -27,6 +27,11 @@ final class NonPrivateLoop implements TrainingLoop {
     }
 
     @Override
+    public int plannedEpochs() {
+        return epochs;
+    }
+
+    @Override
     public boolean hasNextEpoch() {
         return epochsDone < epochs;
     }

@@ -46,6 +46,13 @@ final class PrivateLoop implements TrainingLoop {
     }
 
     @Override
+    public int plannedEpochs() {
+        long perEpoch = training.iterator().stepsPerEpoch();
+        long steps = training.stepLimit() - training.budget().stepsAtStart();
+        return (int) ((steps + perEpoch - 1) / perEpoch);
+    }
+
+    @Override
     public boolean hasNextEpoch() {
         return training.iterator().hasRemainingSteps();
     }

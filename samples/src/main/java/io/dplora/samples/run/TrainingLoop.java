@@ -3,6 +3,13 @@ package io.dplora.samples.run;
 /** Fine-tuning driven one epoch at a time, so that the caller can report after each epoch. */
 interface TrainingLoop {
 
+    /**
+     * @return the number of epochs this loop will run when nothing stops it early (under DP: the planned logical
+     *         steps divided into epochs of ceil(N/E) steps, so it can differ from the configured epochs when N/E is
+     *         not whole)
+     */
+    int plannedEpochs();
+
     /** @return whether another epoch is planned and allowed (under DP: steps left in the plan and the budget). */
     boolean hasNextEpoch();
 

@@ -30,19 +30,26 @@ final class BaseGraphs {
 
     /**
      * Appends ReLU dense layers named {@code dense1, dense2, ...} and a softmax head {@value #HEAD} after
-     * {@code input}.
+     * {@code input}, with every nIn given explicitly (so the graph needs no input types and gets no automatic
+     * preprocessors: DL4J M2.1 reports a GlobalPoolingLayer's output as recurrent and would put an
+     * RnnToFeedForwardPreProcessor after it, which makes the pooled rows look like time steps).
      *
+     * @param nIn width of {@code input}
      * @return the builder with outputs set
      */
     static ComputationGraphConfiguration.GraphBuilder denseStack(ComputationGraphConfiguration.GraphBuilder g,
-                                                                 String input, int numClasses, int... widths) {
+                                                                 String input, long nIn, int numClasses,
+                                                                 int... widths) {
         String prev = input;
+        long width = nIn;
         for (int k = 0; k < widths.length; k++) {
             String name = "dense" + (k + 1);
-            g.addLayer(name, new DenseLayer.Builder().nOut(widths[k]).activation(Activation.RELU).build(), prev);
+            g.addLayer(name, new DenseLayer.Builder().nIn(width).nOut(widths[k]).activation(Activation.RELU).build(),
+                    prev);
             prev = name;
+            width = widths[k];
         }
-        g.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(numClasses)
+        g.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(width).nOut(numClasses)
                 .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), prev);
         return g.setOutputs(HEAD);
     }

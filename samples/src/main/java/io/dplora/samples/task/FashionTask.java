@@ -3,7 +3,6 @@ package io.dplora.samples.task;
 import io.dplora.samples.data.DataLocations;
 import io.dplora.samples.data.FashionMnist;
 import io.dplora.samples.data.ImageSet;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.nio.file.Files;
@@ -61,10 +60,9 @@ public final class FashionTask implements Task {
 
     @Override
     public ComputationGraph buildBase(TaskData data, PretrainSettings settings) {
-        var g = BaseGraphs.graph(settings).addInputs("pixels")
-                .setInputTypes(InputType.feedForward(data.inputSize()));
-        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "pixels", data.numClasses(), 256, 128)
-                .build());
+        var g = BaseGraphs.graph(settings).addInputs("pixels");
+        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "pixels", data.inputSize(),
+                data.numClasses(), 256, 128).build());
         net.init();
         return net;
     }

@@ -4,7 +4,6 @@ import io.dplora.samples.data.DataLocations;
 import io.dplora.samples.data.Imdb;
 import io.dplora.samples.data.SplitOptions;
 import io.dplora.samples.data.TextCorpus;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -62,19 +61,19 @@ public final class ImdbTask implements Task {
 
     @Override
     public ComputationGraph buildBase(TaskData data, PretrainSettings settings) {
-        var g = BaseGraphs.graph(settings).addInputs("tokens").setInputTypes(InputType.recurrent(data.inputSize()))
+        var g = BaseGraphs.graph(settings).addInputs("tokens")
                 .addLayer("embed", new EmbeddingSequenceLayer.Builder().nIn(data.inputSize()).nOut(EMBEDDING)
                         .inferInputLength(true).build(), "tokens")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "embed");
-        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "pool", data.numClasses(), 128, 64)
-                .build());
+        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "pool", EMBEDDING, data.numClasses(),
+                128, 64).build());
         net.init();
         return net;
     }
 
     @Override
     public String architecture() {
-        return "embed64-avgpool-128-64-2/v1";
+        return "embed64-avgpool-128-64-2/v2";
     }
 
     @Override

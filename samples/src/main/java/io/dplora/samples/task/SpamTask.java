@@ -4,7 +4,6 @@ import io.dplora.samples.data.DataLocations;
 import io.dplora.samples.data.SpamAssassin;
 import io.dplora.samples.data.SplitOptions;
 import io.dplora.samples.data.TextCorpus;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.nio.file.Files;
@@ -59,10 +58,9 @@ public final class SpamTask implements Task {
 
     @Override
     public ComputationGraph buildBase(TaskData data, PretrainSettings settings) {
-        var g = BaseGraphs.graph(settings).addInputs("words")
-                .setInputTypes(InputType.feedForward(data.inputSize()));
-        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "words", data.numClasses(), 128, 64)
-                .build());
+        var g = BaseGraphs.graph(settings).addInputs("words");
+        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "words", data.inputSize(),
+                data.numClasses(), 128, 64).build());
         net.init();
         return net;
     }
