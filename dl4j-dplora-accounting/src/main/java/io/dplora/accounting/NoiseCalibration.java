@@ -157,8 +157,9 @@ public final class NoiseCalibration {
      *
      * <p>With RDP this is solved per order in closed form (the per-step RDP is computed once; epsilon at k steps is
      * {@code min over alpha of prior_alpha + k rdp_alpha + conversion_alpha}) and then checked by direct evaluation at
-     * k and k + 1. With PLD it is a search over k (starting from the RDP answer, doubling, then bisection), one
-     * composition per probe; a probe whose composition is too wide to evaluate counts as over budget.
+     * k and k + 1. With PLD it is a search over k (starting from the RDP answer, doubling, then Illinois
+     * interpolation with bisection safeguards), one composition per probe; a probe whose composition is too wide to
+     * evaluate counts as over budget.
      *
      * @param prior the privacy already spent (not modified)
      */
@@ -241,43 +242,72 @@ public final class NoiseCalibration {
         if (sigma == 0) {
             return 0;
         }
-        LongPredicate within = k -> {
+        // epsilon(prior + k steps) - target, +infinity where the composition cannot be evaluated (not certified)
+        java.util.function.LongToDoubleFunction excess = k -> {
             try {
-                return priorAccountant.copy().compose(step, k).getEpsilon(delta) <= target;
+                return priorAccountant.copy().compose(step, k).getEpsilon(delta) - target;
             } catch (IllegalStateException tooWide) {
-                return false; // cannot be evaluated at this discretisation: not certified, so over budget
+                return Double.POSITIVE_INFINITY;
             }
         };
-        long lo = 0; // within
-        long hi; // not within
-        if (rdpSteps > 0 && within.test(rdpSteps)) {
-            lo = rdpSteps;
-            hi = -1;
+        // Bracket: excess(lo) <= 0 < excess(hi). Start from the RDP answer (PLD usually allows more steps).
+        long lo = 0;
+        double fLo = priorAccountant.getEpsilon(delta) - target;
+        long hi;
+        double fHi;
+        long start = Math.max(1, rdpSteps);
+        double fStart = excess.applyAsDouble(start);
+        if (fStart > 0) {
+            hi = start;
+            fHi = fStart;
         } else {
-            hi = Math.max(1, rdpSteps);
-            if (rdpSteps == 0 && within.test(1)) {
-                lo = 1;
-                hi = -1;
-            }
-        }
-        while (hi < 0) {
-            long probe = lo >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * lo;
-            if (within.test(probe)) {
+            lo = start;
+            fLo = fStart;
+            while (true) {
+                long probe = lo >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * lo;
+                double f = excess.applyAsDouble(probe);
+                if (f > 0) {
+                    hi = probe;
+                    fHi = f;
+                    break;
+                }
                 lo = probe;
+                fLo = f;
                 if (lo == Long.MAX_VALUE) {
                     return lo;
                 }
-            } else {
-                hi = probe;
             }
         }
+        // Illinois on the integer k (epsilon grows smoothly with k), with a bisection step whenever the bracket
+        // shrinks by less than half; every probe's answer decides the bracket, so lo is always certified.
+        int retained = 0;
+        boolean bisect = false;
         while (hi - lo > 1) {
-            long mid = lo + (hi - lo) / 2;
-            if (within.test(mid)) {
-                lo = mid;
+            long width = hi - lo;
+            long k;
+            if (!bisect && Double.isFinite(fHi) && fHi != fLo) {
+                double t = -fLo / (fHi - fLo);
+                k = lo + Math.max(1, Math.min(width - 1, Math.round(t * width)));
             } else {
-                hi = mid;
+                k = lo + width / 2;
             }
+            double f = excess.applyAsDouble(k);
+            if (f > 0) {
+                hi = k;
+                fHi = f;
+                if (retained == -1) {
+                    fLo /= 2;
+                }
+                retained = -1;
+            } else {
+                lo = k;
+                fLo = f;
+                if (retained == 1) {
+                    fHi /= 2;
+                }
+                retained = 1;
+            }
+            bisect = hi - lo > width / 2;
         }
         return lo;
     }

@@ -258,14 +258,15 @@ public final class PrivacyLedger {
     }
 
     private static void requireKeys(Map<String, Object> map, Set<String> keys, String what) {
+        for (String k : map.keySet()) {
+            if (!keys.contains(k)) {
+                throw new IllegalArgumentException(what + " has an unknown field \"" + k + "\" (expected "
+                        + keys.stream().sorted().toList() + ")");
+            }
+        }
         for (String k : keys) {
             if (!map.containsKey(k)) {
                 throw new IllegalArgumentException(what + " has no \"" + k + "\" field");
-            }
-        }
-        for (String k : map.keySet()) {
-            if (!keys.contains(k)) {
-                throw new IllegalArgumentException(what + " has an unknown field \"" + k + "\"");
             }
         }
     }

@@ -134,8 +134,11 @@ final class PrivacyLossDistribution {
                     out[i + j] += a[i] * b[j];
                 }
             }
-            // sums of m non-negative products are at least (1 - (m + 1) u) times their exact values
-            infinity += (Math.min(a.length, b.length) + 1) * UNIT_ROUNDOFF * sum(a) * sum(b);
+            boolean exact = (a.length == 1 && a[0] == 1.0) || (b.length == 1 && b[0] == 1.0);
+            if (!exact) {
+                // sums of m non-negative products are at least (1 - (m + 1) u) times their exact values
+                infinity += (Math.min(a.length, b.length) + 1) * UNIT_ROUNDOFF * sum(a) * sum(b);
+            }
         } else {
             int n = Fft.nextPowerOfTwo(outLength);
             requireFftSize(n);

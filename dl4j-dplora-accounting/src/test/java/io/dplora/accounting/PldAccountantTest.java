@@ -246,4 +246,47 @@ class PldAccountantTest {
         assertTrue(ex.getMessage().contains("PoissonSampled"), ex.getMessage());
         assertEquals(before, acc.getEpsilon(1e-5));
     }
+
+    /**
+     * {q, sigma, steps, epsilon, exact delta remove, exact delta add}: the tight delta of the composed
+     * Poisson-subsampled Gaussian in each adjacency direction with no discretisation at all, by Laplace inversion of
+     * the moment generating function of the privacy loss,
+     * {@code delta(eps) = (1/2 pi) int Re[M(c+it)^T e^{-(c+it) eps} / ((c+it)(c+it+1))] dt}, with M computed by
+     * trapezoidal quadrature (rdp_reference.py pld; its last row, q = 1, reproduces the Gaussian closed form
+     * 0.12693673750664394 to 1e-12).
+     */
+    private static final double[][] SUBSAMPLED_EXACT = {
+        {0.01, 0.7, 120, 2.4612381, 9.999986478401807e-06, 5.998755113579621e-285},
+        {0.01, 4.0, 1000, 1.0, 1.0062142474679166e-34, 1.0201402564280528e-41},
+        {0.0064, 1.0, 782, 1.199, 9.957987269869684e-07, 1.684507199683244e-11},
+        {0.004266666666666667, 1.1, 14063, 2.0, 0.00011910053828985157, 6.0028416020574295e-05},
+        {1.0, 100.0, 10000, 1.0, 0.12693673750678727, 0.12693673750672263},
+    };
+
+    @Test
+    void neverBelowTheExactDeltaAndCloseToIt() {
+        for (double[] row : SUBSAMPLED_EXACT) {
+            double q = row[0];
+            double sigma = row[1];
+            long steps = (long) row[2];
+            double eps = row[3];
+            String where = java.util.Arrays.toString(row);
+            double remove = SubsampledGaussianPld.remove(q, sigma, 1e-4).selfCompose(steps).getDelta(eps);
+            double add = SubsampledGaussianPld.add(q, sigma, 1e-4).selfCompose(steps).getDelta(eps);
+            assertTrue(remove >= row[4] * (1 - 1e-9), where + " remove " + remove);
+            assertTrue(add >= row[5] * (1 - 1e-9), where + " add " + add);
+            // excess: discretisation (below 1e-3 relative here) plus the absolute allowances (below 1e-10)
+            assertEquals(row[4], remove, 1e-3 * row[4] + 1e-10, where);
+            assertEquals(row[5], add, 1e-3 * row[5] + 1e-10, where);
+            // the accountant reports the larger direction, and its epsilon at the exact delta is not below eps
+            double exact = Math.max(row[4], row[5]);
+            PldAccountant acc = pld(q, sigma, steps);
+            assertEquals(Math.max(remove, add), acc.getDelta(eps), 1e-9 * exact + 1e-15, where);
+            if (exact > 1e-9) {
+                double e = acc.getEpsilon(exact);
+                assertTrue(e >= eps * (1 - 1e-9), where + " epsilon " + e);
+                assertEquals(eps, e, 2e-4 * eps, where);
+            }
+        }
+    }
 }

@@ -327,4 +327,30 @@ class RdpReferenceTest {
         // the signed sum is materially tighter in a good part of the grid (up to 40x at q = 0.3, sigma = 10)
         assertTrue(strictlyTighter >= 30, "strictly tighter in " + strictlyTighter + " cases");
     }
+
+    /**
+     * {q, sigma, alpha, rdp} at the extreme parameters of dp_accounting's {@code test_compute_log_a_equals_mp}
+     * (tiny q, tiny and huge sigma, orders near 1 and above 256), by rdp_reference.py mp (exact sum or 60-digit
+     * quadrature).
+     */
+    private static final double[][] DP_ACCOUNTING_MP_GRID = {
+        {1e-07, 0.1, 1.01, 4.003412322526395e-06},
+        {1e-06, 0.1, 256, 12786.130310969258},
+        {1e-05, 0.1, 256.1, 12793.441943506159},
+        {1e-06, 1.0, 27, 3.372888963403269e-11},
+        {0.0001, 1.0, 1.5, 1.2885373907673299e-08},
+        {0.001, 1.0, 2, 1.7182803522145153e-06},
+        {0.01, 10.0, 20, 1.0068263112022611e-05},
+        {0.1, 100.0, 20.5, 1.0252214593881177e-05},
+        {0.99, 0.1, 256, 12799.989910251063},
+        {0.999, 100.0, 256.1, 0.012779725746660574},
+    };
+
+    @Test
+    void extremeParametersOfDpAccountingsMultiPrecisionTest() {
+        for (double[] row : DP_ACCOUNTING_MP_GRID) {
+            double rdp = SubsampledGaussianRdp.rdp(row[0], row[1], row[2]);
+            assertEquals(row[3], rdp, 1e-8 * row[3], () -> "q=" + row[0] + " sigma=" + row[1] + " alpha=" + row[2]);
+        }
+    }
 }
