@@ -6,8 +6,9 @@ package io.dplora.accounting;
  * <p>Supported: {@link DpEvent.Gaussian}; {@link DpEvent.PoissonSampled} whose inner event is
  * <em>Gaussian-equivalent</em> (a Gaussian, or any composition / self-composition of Gaussians, which together
  * release a sensitivity-1 query with effective noise multiplier {@code (sum_i 1/sigma_i^2)^(-1/2)}: the adaptive
- * composition of Gaussian mechanisms is exactly a Gaussian mechanism with that parameter, Dong, Roth and Su 2022,
- * Corollary 3.3); and compositions / self-compositions of supported events. Anything else, for example Poisson
+ * composition of Gaussian mechanisms is exactly a Gaussian mechanism with that parameter: in the language of Dong,
+ * Roth and Su 2022, "Gaussian differential privacy", mu_i-GDP mechanisms compose to sqrt(sum mu_i^2)-GDP); and
+ * compositions / self-compositions of supported events. Anything else, for example Poisson
  * sampling nested inside Poisson sampling, is refused.
  */
 final class EventSupport {

@@ -135,39 +135,6 @@ final class LogMath {
         return 0.5 * erfc(x / SQRT2);
     }
 
-    /** {@code log(exp(a) + exp(b))}, exact for infinite arguments. */
-    static double logAdd(double a, double b) {
-        if (a == Double.NEGATIVE_INFINITY) {
-            return b;
-        }
-        if (b == Double.NEGATIVE_INFINITY) {
-            return a;
-        }
-        double hi = Math.max(a, b);
-        double lo = Math.min(a, b);
-        if (hi == Double.POSITIVE_INFINITY) {
-            return hi;
-        }
-        return hi + Math.log1p(Math.exp(lo - hi));
-    }
-
-    /**
-     * {@code log(exp(a) - exp(b))} for {@code a >= b}; returns negative infinity when they are equal. The caller
-     * guarantees the order (the result would be the log of a negative number otherwise).
-     */
-    static double logSub(double a, double b) {
-        if (b == Double.NEGATIVE_INFINITY) {
-            return a;
-        }
-        if (!(a >= b)) {
-            throw new ArithmeticException("logSub needs a >= b, got a=" + a + ", b=" + b);
-        }
-        if (a == b) {
-            return Double.NEGATIVE_INFINITY;
-        }
-        return a + log1mExp(b - a);
-    }
-
     /**
      * {@code log(1 - exp(x))} for {@code x <= 0}, using the two-branch rule of Maechler (2012) so that it is
      * accurate both near 0 and far below it.

@@ -16,8 +16,14 @@ package io.dplora.accounting;
  * <p><b>Guarantee.</b> The reported epsilon is never below the true epsilon of the composed events: the
  * discretisation is pessimistic, truncated tails are moved up or to +infinity, and estimates of FFT wrap-around and
  * round-off are added to the infinity mass (see {@link PrivacyLossDistribution}). It exceeds the true value by the
- * discretisation error, which at the default interval 1e-4 was measured below 2e-4 relative for DP-SGD workloads of
- * up to 10^4 steps. On such workloads the PLD epsilon is typically 7 to 60% below the RDP epsilon.
+ * discretisation error, which at the default interval 1e-4 was measured at 2e-7 to 4e-5 relative on DP-SGD workloads
+ * of 120 to 14,063 steps (against exact values without discretisation; it shrinks about as the square of the
+ * interval). On such workloads the PLD epsilon is typically 7 to 60% below the RDP epsilon.
+ *
+ * <p>Cost: the work grows with the spread of the composed privacy loss divided by the interval. A mechanism whose
+ * loss is too spread for the interval (an FFT longer than 2^23, e.g. a noise multiplier far below 0.1 over many
+ * steps, where epsilon is enormous anyway) makes {@link #compose} throw an {@link IllegalStateException} that says
+ * so, and leaves the accountant unchanged; use a coarser interval or {@link RdpAccountant} there.
  *
  * <p>A noise multiplier of 0 with a positive sampling probability is treated as non-private: epsilon is +infinity
  * and delta is 1 (as dp_accounting does; a valid, if loose, bound).

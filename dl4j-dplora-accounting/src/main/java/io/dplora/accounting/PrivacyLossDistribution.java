@@ -8,10 +8,11 @@ package io.dplora.accounting;
  * <pre>  delta(epsilon) = P(L = inf) + E_P[(1 - exp(epsilon - L))_+].</pre>
  *
  * <p>Every operation here is <em>pessimistic</em>: if this PLD dominates a true PLD (its delta curve lies above the
- * true one for every epsilon), then so do its compositions, because composition preserves dominance (Zhu, Dong
- * and Wang 2022, Theorem 10). Truncated tails are moved up (the lower tail onto the lowest kept loss, the upper
- * tail to +infinity), bounds on the mass that FFT wrap-around may misplace are added to the infinity mass, and so
- * is an estimate of the floating-point round-off of the FFT (see {@link #selfCompose(long)}).
+ * true one for every epsilon), then so do its compositions, because adaptive composition preserves dominating
+ * pairs (Zhu, Dong and Wang 2022, "Optimal accounting of differential privacy via characteristic function").
+ * Truncated tails are moved up (the lower tail onto the lowest kept loss, the upper tail to +infinity), bounds on the
+ * mass that FFT wrap-around may misplace are added to the infinity mass, and so is a bound on the floating-point
+ * round-off of the FFT (see {@link #selfCompose(long)}).
  *
  * <p>Immutable.
  */
@@ -185,8 +186,9 @@ final class PrivacyLossDistribution {
      * Bound on the L1 error of the {@code kept} outputs of an inverse FFT of length n whose input has per-coefficient
      * errors with squared sum {@code errorSquares} and whose exact input has squared norm {@code resultSquares}:
      * by Parseval the output error has 2-norm at most {@code (||E||_2 + eps_f ||Y||_2) / sqrt(n)}, with
-     * {@code eps_f = 6 u log2(n)} the inverse transform's own relative error (Higham 2002, Theorem 24.2), and the L1
-     * norm over {@code kept} entries is at most sqrt(kept) times that.
+     * {@code eps_f = 6 u log2(n)} the inverse transform's own relative 2-norm error (Higham 2002, "Accuracy and
+     * Stability of Numerical Algorithms", chapter 24), and the L1 norm over {@code kept} entries is at most
+     * sqrt(kept) times that.
      */
     private static double fftRoundoffL1(int n, long kept, double errorSquares, double resultSquares) {
         double inverseError = FFT_STAGE_ERROR * log2(n);

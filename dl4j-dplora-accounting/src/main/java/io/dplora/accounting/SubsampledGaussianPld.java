@@ -34,10 +34,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * numbers.
  *
  * <p><b>Error.</b> For one step, delta is exact at grid points; between them the excess is second order in the
- * interval. After composition the excess in epsilon grows roughly with the square root of the number of steps; at
- * the default interval 1e-4 it was measured below 2e-4 relative on DP-SGD workloads of up to 10^4 steps (see the
- * tests, which compare with the closed form of the Gaussian mechanism and with an exact Laplace-inversion
- * reference).
+ * interval. After composition the excess accumulates; measured against exact values (the Gaussian closed form and a
+ * Laplace-inversion reference without any discretisation, see PldAccountantTest), the reported epsilon at the
+ * default interval 1e-4 is above the true one by 2e-7 to 4e-5 relative on DP-SGD workloads of 120 to 14,063 steps,
+ * and the excess shrinks about as the square of the interval (100 times larger at 1e-3).
  */
 final class SubsampledGaussianPld {
 

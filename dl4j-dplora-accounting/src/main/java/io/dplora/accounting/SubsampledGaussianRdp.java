@@ -14,7 +14,8 @@ import org.apache.commons.math3.special.Gamma;
  * <p>With {@code mu0 = N(0, sigma^2)}, {@code mu1 = N(1, sigma^2)} and {@code mu = (1-q) mu0 + q mu1}, the RDP at
  * order alpha is {@code log(A_alpha) / (alpha - 1)} with
  * {@code A_alpha = E_{z~mu0}[(1 - q + q r(z))^alpha]}, {@code r(z) = mu1(z)/mu0(z) = exp((2z - 1)/(2 sigma^2))}.
- * (The other direction of the Renyi divergence is never larger; the paper's Theorem 5.)
+ * (The paper shows that the other direction, {@code D_alpha(mu0 || mu)}, is never larger, so this is the RDP of
+ * the mechanism under add-or-remove adjacency.)
  *
  * <ul>
  *   <li><b>Integer alpha</b>: the exact binomial sum. Because the binomial weights sum to 1,

@@ -285,7 +285,7 @@ class PldAccountantTest {
             if (exact > 1e-9) {
                 double e = acc.getEpsilon(exact);
                 assertTrue(e >= eps * (1 - 1e-9), where + " epsilon " + e);
-                assertEquals(eps, e, 2e-4 * eps, where);
+                assertEquals(eps, e, 1e-4 * eps, where); // measured: at most 4e-5 relative
             }
         }
     }

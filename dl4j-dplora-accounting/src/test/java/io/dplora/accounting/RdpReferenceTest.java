@@ -353,4 +353,24 @@ class RdpReferenceTest {
             assertEquals(row[3], rdp, 1e-8 * row[3], () -> "q=" + row[0] + " sigma=" + row[1] + " alpha=" + row[2]);
         }
     }
+
+    @Test
+    void rdpIsFiniteNonNegativeAndNondecreasingInTheOrderEverywhere() {
+        // Renyi divergence is nondecreasing in its order; the integer-order sum and the fractional-order series are
+        // different algorithms, so interleaving them on the default orders checks one against the other, across
+        // extreme parameters (the q = 0.25 boundary switches the series between its A and A - 1 forms).
+        double[] orders = RdpAccountant.defaultOrders();
+        for (double q : new double[] {1e-9, 1e-6, 1e-3, 0.05, 0.2, 0.2499, 0.25, 0.3, 0.5, 0.9, 0.999999}) {
+            for (double sigma : new double[] {1e-3, 0.01, 0.05, 0.2, 0.5, 1, 3, 30, 1e4}) {
+                double[] r = SubsampledGaussianRdp.rdp(q, sigma, orders);
+                for (int k = 0; k < r.length; k++) {
+                    String where = "q=" + q + " sigma=" + sigma + " alpha=" + orders[k];
+                    assertTrue(r[k] >= 0 && !Double.isNaN(r[k]), where + ": " + r[k]);
+                    if (k > 0) {
+                        assertTrue(r[k] >= r[k - 1] * (1 - 1e-9), where + ": " + r[k - 1] + " -> " + r[k]);
+                    }
+                }
+            }
+        }
+    }
 }

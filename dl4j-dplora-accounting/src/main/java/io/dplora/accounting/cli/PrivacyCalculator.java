@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
  * </pre>
  * Everywhere {@code --dataset-size N --batch-size B --epochs K} may replace {@code --sample-rate} and
  * {@code --steps}: q = B/N (the expected batch size over the data set size) and T = ceil(K N / B). {@code --json}
- * prints one JSON object instead of prose. Exit codes: 0 success, 2 bad input (with the usage message), 1
- * unexpected failure.
+ * prints one JSON object instead of prose. Exit codes: 0 success, 2 bad input (with the usage message), 1 when the
+ * computation cannot be done (for example a PLD too wide for its discretisation: use {@code --accountant rdp}).
  */
 @Command(name = "dplora-privacy", mixinStandardHelpOptions = true, version = "dplora-privacy 0.1.0",
         description = "Differential privacy of DP-SGD with Poisson sampling (add-or-remove-one adjacency).",
@@ -63,6 +63,10 @@ public final class PrivacyCalculator implements Runnable {
                 commandLine.getErr().println("error: " + ex.getMessage());
                 commandLine.usage(commandLine.getErr());
                 return CommandLine.ExitCode.USAGE;
+            }
+            if (ex instanceof IllegalStateException) { // e.g. a PLD too wide for the discretisation
+                commandLine.getErr().println("error: " + ex.getMessage());
+                return CommandLine.ExitCode.SOFTWARE;
             }
             throw ex;
         });
