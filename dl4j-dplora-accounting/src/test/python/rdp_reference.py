@@ -21,8 +21,9 @@ Nothing here is derived from the Java code: every value comes from a different m
   where M(z) = E_P[e^{z L}] is A_{1+z} (remove) or A_{-z} (add), computed by the same trapezoidal
   rule with complex z. Epsilon is the larger of the two directions.
 
-Run:  python3 dl4j-dplora-accounting/src/test/python/rdp_reference.py
-and paste the printed blocks into the Java tests named in each heading (takes a few minutes).
+Run:  python3 dl4j-dplora-accounting/src/test/python/rdp_reference.py [int|frac|conv|eps|cal|gauss|erfc|mp|pld]
+(no argument: all sections, several minutes) and paste the printed blocks into the Java tests named in each
+heading.
 """
 import cmath
 import math
@@ -359,22 +360,6 @@ def subsampled_delta_exact(q, sigma, steps, eps, direction, c=None):
         total = refined
         if dt < c / 4096:
             raise RuntimeError("inversion did not converge")
-
-
-def subsampled_eps_exact(q, sigma, steps, delta):
-    out = []
-    for direction in (+1, -1):
-        lo, hi = 0.0, 1.0
-        while subsampled_delta_exact(q, sigma, steps, hi, direction) > delta:
-            lo, hi = hi, 2 * hi
-        for _ in range(40):
-            mid = (lo + hi) / 2
-            if subsampled_delta_exact(q, sigma, steps, mid, direction) > delta:
-                lo = mid
-            else:
-                hi = mid
-        out.append(hi)
-    return max(out), out
 
 
 # ----------------------------------------------------------------------------------------------
