@@ -289,4 +289,14 @@ class PldAccountantTest {
             }
         }
     }
+
+    @Test
+    void aCompositionTooWideForTheDiscretisationIsRefusedAndLeavesStateUnchanged() {
+        PldAccountant acc = new PldAccountant(1e-2).compose(step(0.5, 0.5), 3);
+        double before = acc.getEpsilon(1e-5);
+        IllegalStateException ex = assertThrows(IllegalStateException.class,
+                () -> acc.compose(step(0.5, 0.5), 1_000_000_000_000L));
+        assertTrue(ex.getMessage().contains("coarser"), ex.getMessage());
+        assertEquals(before, acc.getEpsilon(1e-5));
+    }
 }
