@@ -32,7 +32,7 @@ public final class NoiseCalibration {
     public static double epsilon(double noiseMultiplier, double samplingProbability, long steps, double delta,
                                  AccountantType type) {
         Objects.requireNonNull(type, "accountant type");
-        RdpAccountant.requireDelta(delta);
+        Checks.requireDelta(delta);
         DpEvent event = plan(noiseMultiplier, samplingProbability, steps);
         return type.newAccountant().compose(event).getEpsilon(delta);
     }
@@ -52,7 +52,7 @@ public final class NoiseCalibration {
                                          AccountantType type) {
         Objects.requireNonNull(type, "accountant type");
         requireTarget(targetEpsilon);
-        RdpAccountant.requireDelta(delta);
+        Checks.requireDelta(delta);
         plan(1.0, samplingProbability, steps); // validates q and steps
         if (samplingProbability == 0 || steps == 0) {
             return 0.0;
@@ -168,7 +168,7 @@ public final class NoiseCalibration {
         Objects.requireNonNull(prior, "prior ledger");
         Objects.requireNonNull(type, "accountant type");
         requireTarget(targetEpsilon);
-        RdpAccountant.requireDelta(delta);
+        Checks.requireDelta(delta);
         DpEvent step = plan(noiseMultiplier, samplingProbability, 1);
         DpEvent priorEvent = prior.toDpEvent();
         long rdpSteps = maxStepsRdp(priorEvent, step, targetEpsilon, delta);

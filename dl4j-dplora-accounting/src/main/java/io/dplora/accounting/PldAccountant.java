@@ -124,7 +124,7 @@ public final class PldAccountant implements PrivacyAccountant {
     /** The larger of the two directions' epsilons (see {@link PrivacyAccountant#getEpsilon(double)}). */
     @Override
     public double getEpsilon(double delta) {
-        RdpAccountant.requireDelta(delta);
+        Checks.requireDelta(delta);
         PldPair s = snapshot();
         if (s.nonPrivate()) {
             return Double.POSITIVE_INFINITY;
@@ -136,7 +136,7 @@ public final class PldAccountant implements PrivacyAccountant {
     /** The larger of the two directions' deltas (see {@link PrivacyAccountant#getDelta(double)}). */
     @Override
     public double getDelta(double epsilon) {
-        RdpAccountant.requireEpsilon(epsilon);
+        Checks.requireEpsilon(epsilon);
         PldPair s = snapshot();
         if (s.nonPrivate()) {
             return 1.0;

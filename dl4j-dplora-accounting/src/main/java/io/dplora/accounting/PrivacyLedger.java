@@ -151,7 +151,7 @@ public final class PrivacyLedger {
 
     /** The epsilon spent so far at the given delta, by the given accountant type. */
     public double epsilon(double delta, AccountantType type) {
-        RdpAccountant.requireDelta(delta);
+        Checks.requireDelta(delta);
         return toAccountant(type).getEpsilon(delta);
     }
 
@@ -240,13 +240,9 @@ public final class PrivacyLedger {
         return "PrivacyLedger{entries=" + entries + "}";
     }
 
-    static void validateStep(double noiseMultiplier, double samplingProbability) {
-        if (!(noiseMultiplier >= 0) || Double.isInfinite(noiseMultiplier)) {
-            throw new IllegalArgumentException("noise multiplier must be finite and >= 0, got " + noiseMultiplier);
-        }
-        if (!(samplingProbability >= 0 && samplingProbability <= 1)) {
-            throw new IllegalArgumentException("sampling probability must be in [0, 1], got " + samplingProbability);
-        }
+    /** The events' own validation: sigma finite and >= 0, q in [0, 1]. */
+    private static void validateStep(double noiseMultiplier, double samplingProbability) {
+        DpEvent.poissonSampled(samplingProbability, DpEvent.gaussian(noiseMultiplier));
     }
 
     @SuppressWarnings("unchecked")

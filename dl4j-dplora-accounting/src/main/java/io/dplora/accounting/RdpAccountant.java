@@ -131,7 +131,7 @@ public final class RdpAccountant implements PrivacyAccountant {
      */
     @Override
     public synchronized double getEpsilon(double delta) {
-        requireDelta(delta);
+        Checks.requireDelta(delta);
         return RdpConversion.epsilon(orders, rdp, delta).value();
     }
 
@@ -141,13 +141,13 @@ public final class RdpAccountant implements PrivacyAccountant {
      * epsilon.
      */
     public synchronized double getOptimalOrder(double delta) {
-        requireDelta(delta);
+        Checks.requireDelta(delta);
         return RdpConversion.epsilon(orders, rdp, delta).order();
     }
 
     @Override
     public synchronized double getDelta(double epsilon) {
-        requireEpsilon(epsilon);
+        Checks.requireEpsilon(epsilon);
         return RdpConversion.delta(orders, rdp, epsilon).value();
     }
 
@@ -164,18 +164,6 @@ public final class RdpAccountant implements PrivacyAccountant {
     /** The accumulated RDP at each order (a copy), in the same order as {@link #getOrders()}. */
     public synchronized double[] getRdp() {
         return rdp.clone();
-    }
-
-    static void requireDelta(double delta) {
-        if (!(delta > 0 && delta < 1)) {
-            throw new IllegalArgumentException("delta must be in (0, 1), got " + delta);
-        }
-    }
-
-    static void requireEpsilon(double epsilon) {
-        if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + epsilon);
-        }
     }
 
     @Override
