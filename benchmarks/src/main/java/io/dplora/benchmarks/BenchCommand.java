@@ -79,12 +79,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + "headline; others run as child processes and are reported under by_threads.")
     List<Integer> threads;
 
-    @Option(names = "--warmup", paramLabel = "N", description = "JMH warm-up iterations of (a), (b) (default 3; "
-            + "--quick 1).")
+    @Option(names = "--warmup", paramLabel = "N", description = "JMH warm-up iterations of (a)+(b) "
+            + "(default 3; --quick 1).")
     Integer warmup;
 
-    @Option(names = "--iterations", paramLabel = "N", description = "JMH measurement iterations of (a), (b) "
-            + "(default 5; --quick 2).")
+    @Option(names = "--iterations", paramLabel = "N", description = "JMH measurement iterations of (a)+(b) "
+            + "(default 10; --quick 3).")
     Integer iterations;
 
     @Option(names = "--iteration-seconds", paramLabel = "S", description = "Seconds per JMH iteration of (a), (b) "
@@ -102,9 +102,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Show JMH's own output.")
     boolean verbose;
 
+    private static final String LIBRARY_LOG_LEVEL = "org.slf4j.simpleLogger.log.io.dplora";
+
     private String[] originalArgs = new String[0];
 
     public static void main(String[] args) {
+        // the budget listener logs epsilon at every epoch end, which in these benchmarks (one logical step per
+        // epoch) would be a log line per step; the JMH forks and memory probes run with level warn likewise
+        if (System.getProperty(LIBRARY_LOG_LEVEL) == null) {
+            System.setProperty(LIBRARY_LOG_LEVEL, "warn");
+        }
         BenchCommand command = new BenchCommand();
         command.originalArgs = args.clone();
         CommandLine cl = new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true);
@@ -131,7 +138,15 @@ public final class BenchCommand implements Callable<Integer> {
             if (report != null && t == first) {
                 continue;
             }
-            children.put(String.valueOf(t), runChild(t));
+            try {
+                children.put(String.valueOf(t), runChild(t));
+            } catch (IOException | RuntimeException e) {
+                progress("FAILED: child run OMP_NUM_THREADS=" + t + ": " + e);
+                if (report == null) {
+                    throw e;
+                }
+                report.addError("child run OMP_NUM_THREADS=" + t + ": " + e);
+            }
         }
         Map<String, Object> jsonMap;
         if (report != null) {
@@ -152,7 +167,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             System.out.println(text);
         }
-        return 0;
+        Object errors = jsonMap.get("errors");
+        return errors instanceof List<?> l && !l.isEmpty() ? 1 : 0;
     }
 
     private static int currentThreads() {
@@ -184,7 +200,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         int iterSec = orDefault(iterationSeconds, quick ? 1 : 2);
         JmhRunner.Settings stepSettings = new JmhRunner.Settings(orDefault(warmup, quick ? 1 : 3),
-                orDefault(iterations, quick ? 2 : 5), iterSec, verbose);
+                orDefault(iterations, quick ? 3 : 10), iterSec, verbose);
         JmhRunner.Settings accountantSettings = new JmhRunner.Settings(quick ? 1 : 3, quick ? 2 : 5, iterSec, verbose);
         JmhRunner jmh = new JmhRunner(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
 
@@ -205,8 +221,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (int b : all) {
                 Map<String, String> p = Map.of("model", model.key(), "batch", String.valueOf(b));
                 if (selected.contains(Part.STEPS) && stepBatches.contains(b)) {
-                    stepTiming(report, jmh, model, b, "nonprivate", "nonPrivateFit", p, stepSettings);
-                    stepTiming(report, jmh, model, b, "dp", "dpStep", p, stepSettings);
+                    pairedTiming(report, jmh, model, b, p, stepSettings);
                 }
                 if (selected.contains(Part.LOOP) && loopB.contains(b)) {
                     JmhRunner.Settings loop = new JmhRunner.Settings(quick || b >= 1024 ? 1 : 2,
@@ -216,14 +231,17 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         if (selected.contains(Part.MEMORY)) {
-            int memSteps = orDefault(memorySteps, quick ? 5 : 30);
+            int memSteps = orDefault(memorySteps, quick ? 5 : 100);
             for (int b : memB) {
-                for (String variant : List.of("nonprivate", "dp")) {
-                    progress("memory: mlp B=" + b + " " + variant + " (fresh JVM, " + memSteps + " steps)");
-                    Map<String, Object> m = runMemoryProbe(BenchModel.MLP, variant, b, memSteps);
-                    report.addMemory(BenchModel.MLP.key(), b, variant, m);
-                    progress("  peak total " + mib(m.get("peak_total_bytes")) + " MiB, peak RSS "
-                            + mib(m.get("peak_rss_bytes")) + " MiB");
+                for (String variant : BenchReport.MEMORY_VARIANTS) {
+                    attempt(report, "memory mlp B=" + b + " " + variant, () -> {
+                        progress("memory: mlp B=" + b + " " + variant + " (fresh JVM, " + memSteps + " steps)");
+                        Map<String, Object> m = runMemoryProbe(BenchModel.MLP, variant, b, memSteps);
+                        report.addMemory(BenchModel.MLP.key(), b, variant, m);
+                        progress("  peak total " + mib(m.get("peak_total_bytes")) + " MiB, after GC "
+                                + mib(m.get("total_after_gc_bytes")) + " MiB, peak RSS "
+                                + mib(m.get("peak_rss_bytes")) + " MiB");
+                    });
                 }
             }
         }
@@ -237,39 +255,80 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (selected.contains(Part.BREAKDOWN)) {
             int b = stepBatches.contains(256) || !selected.contains(Part.STEPS) ? 256 : stepBatches.get(0);
-            progress("breakdown of the DP step: mlp B=" + b + " (this JVM)");
-            report.setBreakdown(new DPStepBreakdown(BenchModel.MLP, b, quick ? 9 : 60, quick ? 3 : 10,
-                    java.time.Duration.ofSeconds(quick ? 3 : 20)).run());
+            for (BenchModel model : modelList) {
+                attempt(report, "breakdown " + model.key(), () -> {
+                    progress("breakdown of the DP step: " + model.key() + " B=" + b + " (this JVM)");
+                    report.addBreakdown(model.key(), b, new DPStepBreakdown(model, b, quick ? 9 : 60,
+                            quick ? 3 : 10, java.time.Duration.ofSeconds(quick ? 3 : 20)).run());
+                });
+            }
         }
         if (profile != Profile.NONE) {
-            progress("profiling the DP step (mlp B=256) with JMH's " + profile + " profiler");
-            Map<String, String> p = Map.of("model", "mlp", "batch", "256");
-            JmhRunner.Outcome o = profile == Profile.STACK
-                    ? jmh.run(StepBenchmarks.class, "dpStep", p, stepSettings, StackProfiler.class,
-                    "lines=8;top=25;period=5;detailLine=false")
-                    : jmh.run(StepBenchmarks.class, "dpStep", p, stepSettings, JavaFlightRecorderProfiler.class,
-                    "dir=" + Path.of("benchmarks", "target", "jfr").toAbsolutePath());
-            report.setProfile(o.profile());
+            attempt(report, "profile", () -> {
+                progress("profiling the DP step (mlp B=256) with JMH's " + profile + " profiler");
+                Map<String, String> p = Map.of("model", "mlp", "batch", "256");
+                JmhRunner.Outcome o = profile == Profile.STACK
+                        ? jmh.run(StepBenchmarks.class, "dpStep", p, stepSettings, StackProfiler.class,
+                        "lines=8;top=25;period=5;detailLine=false")
+                        : jmh.run(StepBenchmarks.class, "dpStep", p, stepSettings, JavaFlightRecorderProfiler.class,
+                        "dir=" + Path.of("benchmarks", "target", "jfr").toAbsolutePath());
+                report.setProfile(o.profile());
+            });
         }
         report.setLoadAverageEnd(EnvironmentInfo.loadAverage());
         return report;
     }
 
+    /** A part of the run that may fail without losing the others. */
+    @FunctionalInterface
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** Runs one measurement; a failure is reported (stderr and the report's errors) and the run goes on. */
+    private static void attempt(BenchReport report, String what, Action action) {
+        try {
+            action.run();
+        } catch (Exception | LinkageError e) {
+            progress("FAILED: " + what + ": " + e);
+            e.printStackTrace();
+            report.addError(what + ": " + e);
+        }
+    }
+
     private void stepTiming(BenchReport report, JmhRunner jmh, BenchModel model, int b, String variant,
-                            String method, Map<String, String> p, JmhRunner.Settings s) throws Exception {
-        progress(model.key() + " B=" + b + " " + variant + " ...");
-        Timing t = jmh.run(StepBenchmarks.class, method, p, s);
-        report.addStep(model.key(), b, variant, t);
-        progress(String.format(java.util.Locale.ROOT, "  %s B=%d %s: median %.2f ms (mean %.2f, n=%d)", model.key(),
-                b, variant, t.medianMs(), t.meanMs(), t.samples()));
+                            String method, Map<String, String> p, JmhRunner.Settings s) {
+        attempt(report, model.key() + " B=" + b + " " + variant, () -> {
+            progress(model.key() + " B=" + b + " " + variant + " ...");
+            Timing t = jmh.run(StepBenchmarks.class, method, p, s);
+            report.addStep(model.key(), b, variant, t);
+            progress(String.format(java.util.Locale.ROOT, "  %s B=%d %s: median %.2f ms (mean %.2f, min %.2f, n=%d)",
+                    model.key(), b, variant, t.medianMs(), t.meanMs(), t.minMs(), t.samples()));
+        });
+    }
+
+    private void pairedTiming(BenchReport report, JmhRunner jmh, BenchModel model, int b, Map<String, String> p,
+                              JmhRunner.Settings s) {
+        attempt(report, model.key() + " B=" + b + " (a)+(b) paired", () -> {
+            progress(model.key() + " B=" + b + " (a) non-private and (b) DP, paired ...");
+            JmhRunner.Paired r = jmh.runPaired(p, s);
+            report.addStep(model.key(), b, "nonprivate", r.nonPrivate());
+            report.addStep(model.key(), b, "dp", r.dp());
+            report.setPairedRatio(model.key(), b, r.ratio(), r.ratioMin(), r.ratioMax(), r.pairs());
+            progress(String.format(java.util.Locale.ROOT, "  %s B=%d: (a) %.2f ms, (b) %.2f ms, b/a %.3f "
+                            + "(per-iteration range %.3f..%.3f, %d pairs)", model.key(), b, r.nonPrivate().medianMs(),
+                    r.dp().medianMs(), r.ratio(), r.ratioMin(), r.ratioMax(), r.pairs()));
+        });
     }
 
     private void accountantTiming(BenchReport report, JmhRunner jmh, String key, String method,
-                                  JmhRunner.Settings s) throws Exception {
-        progress("accountant: " + key + " ...");
-        Timing t = jmh.run(AccountantBenchmarks.class, method, Map.of(), s);
-        report.addAccountant(key, t);
-        progress(String.format(java.util.Locale.ROOT, "  %s: %.4f ms", key, t.medianMs()));
+                                  JmhRunner.Settings s) {
+        attempt(report, "accountant " + key, () -> {
+            progress("accountant: " + key + " ...");
+            Timing t = jmh.run(AccountantBenchmarks.class, method, Map.of(), s);
+            report.addAccountant(key, t);
+            progress(String.format(java.util.Locale.ROOT, "  %s: %.4f ms", key, t.medianMs()));
+        });
     }
 
     /** Runs a {@link MemoryProbe} in a fresh JVM with a fixed pre-touched heap and parses its JSON line. */

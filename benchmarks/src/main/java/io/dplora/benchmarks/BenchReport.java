@@ -12,10 +12,13 @@ import java.util.TreeSet;
  *
  * <p>JSON keys (all times are medians in milliseconds, memory in bytes):
  * <ul>
- *   <li>headline ratios of the 2D model (MLP): {@code dp_over_nonprivate_b<B>} = (b)/(a),
+ *   <li>headline ratios of the 2D model (MLP): {@code dp_over_nonprivate_b<B>} = (b)/(a) (median over JMH iterations
+ *       of the per-iteration ratio, (a) and (b) alternating in the same forked JVM),
  *       {@code loop_over_dp_b<B>} = (c)/(b), {@code memory_dp_over_nonprivate_b<B>} = peak total memory (heap used +
  *       native) of (b)/(a), {@code memory_step_dp_over_nonprivate_b<B>} = the same for the memory added by training
- *       (peak total minus the process's memory before the first step);</li>
+ *       (peak total minus the process's memory before the first step), {@code memory_after_gc_dp_over_nonprivate_b<B>}
+ *       = the same for the memory still held after the steps and a full GC (without native garbage awaiting
+ *       collection);</li>
  *   <li>accountant timings: {@code rdp_epsilon_10k_ms}, {@code rdp_calibration_ms}, {@code pld_epsilon_10k_ms},
  *       {@code ledger_rdp_epsilon_10k_ms};</li>
  *   <li>every step timing and ratio: {@code <model>_b<B>_<nonprivate|dp|loop>_ms},
@@ -30,13 +33,20 @@ public final class BenchReport {
 
     /** The three step variants, in table order. */
     public static final List<String> VARIANTS = List.of("nonprivate", "dp", "loop");
+    /**
+     * Memory variants: (a), (b), and (b) fed by a {@link PullRowsDataSource} (what-if for the proposed sampler
+     * change; never part of the headline).
+     */
+    public static final List<String> MEMORY_VARIANTS = List.of("nonprivate", "dp", "dp_pullrows");
 
     private final Map<String, Object> environment;
     private final Map<String, Map<Integer, Map<String, Timing>>> steps = new LinkedHashMap<>();
     private final Map<String, Map<Integer, Map<String, Map<String, Object>>>> memory = new LinkedHashMap<>();
     private final Map<String, Timing> accountant = new LinkedHashMap<>();
     private final Map<String, Object> otherThreads = new LinkedHashMap<>();
-    private Map<String, Object> breakdown;
+    private final List<String> errors = new ArrayList<>();
+    private final Map<String, double[]> pairedRatios = new LinkedHashMap<>();
+    private final Map<String, Object> breakdowns = new LinkedHashMap<>();
     private String profile;
     private String loadAverageEnd = "unknown";
     private String command = "";
@@ -55,6 +65,14 @@ public final class BenchReport {
                 .put(variant, t);
     }
 
+    /**
+     * Records the paired measurement of (a) and (b) (same forked JVM, alternating): median over iterations of the
+     * per-iteration ratio (b)/(a), its range, and the number of step pairs.
+     */
+    public void setPairedRatio(String model, int batch, double median, double min, double max, long pairs) {
+        pairedRatios.put(model + "_b" + batch, new double[]{median, min, max, pairs});
+    }
+
     /** Adds a memory probe's figures (the JSON object printed by {@link MemoryProbe}). */
     public void addMemory(String model, int batch, String variant, Map<String, Object> figures) {
         memory.computeIfAbsent(model, k -> new LinkedHashMap<>()).computeIfAbsent(batch, k -> new LinkedHashMap<>())
@@ -66,8 +84,9 @@ public final class BenchReport {
         accountant.put(key, t);
     }
 
-    public void setBreakdown(Map<String, Object> breakdown) {
-        this.breakdown = breakdown;
+    /** Adds the breakdown of the DP step of one model and batch ({@link DPStepBreakdown}). */
+    public void addBreakdown(String model, int batch, Map<String, Object> breakdown) {
+        breakdowns.put(model + "_b" + batch, breakdown);
     }
 
     /** Sets the textual report of a sampling profiler run on the DP step. */
@@ -82,6 +101,11 @@ public final class BenchReport {
     /** Records the command line the run was started with. */
     public void setCommand(String command) {
         this.command = command;
+    }
+
+    /** Records a measurement that failed (its figures are then absent). */
+    public void addError(String message) {
+        errors.add(message);
     }
 
     /** Adds the JSON object of a run under another OMP_NUM_THREADS setting. */
@@ -101,9 +125,13 @@ public final class BenchReport {
         return num == null || den == null ? null : num.over(den);
     }
 
-    /** @return (b)/(a) of a model and batch, or null when one is missing */
+    /**
+     * @return (b)/(a) of a model and batch: the paired ratio when (a) and (b) were measured paired, else the ratio of
+     * their medians; null when one is missing
+     */
     public Double dpOverNonPrivate(String model, int batch) {
-        return ratio(step(model, batch, "dp"), step(model, batch, "nonprivate"));
+        double[] p = pairedRatios.get(model + "_b" + batch);
+        return p != null ? Double.valueOf(p[0]) : ratio(step(model, batch, "dp"), step(model, batch, "nonprivate"));
     }
 
     /** @return (c)/(b) of a model and batch, or null when one is missing */
@@ -156,6 +184,8 @@ public final class BenchReport {
             Map<String, Object> d = mem(headline, b, "dp");
             if (a != null && d != null) {
                 j.put("memory_step_dp_over_nonprivate_b" + b, stepMemory(d) / stepMemory(a));
+                j.put("memory_after_gc_dp_over_nonprivate_b" + b,
+                        num(d, "total_after_gc_bytes") / num(a, "total_after_gc_bytes"));
             }
         }
         for (Map.Entry<String, Timing> e : accountant.entrySet()) {
@@ -171,12 +201,18 @@ public final class BenchReport {
                     }
                 }
                 putIfPresent(j, model + "_b" + b + "_dp_over_nonprivate", dpOverNonPrivate(model, b));
+                double[] pr = pairedRatios.get(model + "_b" + b);
+                if (pr != null) {
+                    j.put(model + "_b" + b + "_dp_over_nonprivate_min", pr[1]);
+                    j.put(model + "_b" + b + "_dp_over_nonprivate_max", pr[2]);
+                    j.put(model + "_b" + b + "_pairs", (long) pr[3]);
+                }
                 putIfPresent(j, model + "_b" + b + "_loop_over_dp", loopOverDp(model, b));
             }
         }
         for (String model : memory.keySet()) {
             for (int b : memoryBatches(model)) {
-                for (String v : List.of("nonprivate", "dp")) {
+                for (String v : MEMORY_VARIANTS) {
                     Map<String, Object> m = mem(model, b, v);
                     if (m == null) {
                         continue;
@@ -193,15 +229,24 @@ public final class BenchReport {
                         memoryRatio(model, b, "peak_native_bytes"));
                 putIfPresent(j, "memory_" + model + "_b" + b + "_rss_dp_over_nonprivate",
                         memoryRatio(model, b, "peak_rss_bytes"));
+                Map<String, Object> a = mem(model, b, "nonprivate");
+                Map<String, Object> f = mem(model, b, "dp_pullrows");
+                if (a != null && f != null) {
+                    j.put("memory_" + model + "_b" + b + "_dp_pullrows_over_nonprivate",
+                            num(f, "peak_total_bytes") / num(a, "peak_total_bytes"));
+                }
             }
         }
         j.put("targets", targets(j));
+        if (!errors.isEmpty()) {
+            j.put("errors", new ArrayList<>(errors));
+        }
         j.put("command", command);
         j.put("load_average_start", environment.get("load_average"));
         j.put("load_average_end", loadAverageEnd);
         j.put("environment", environment);
-        if (breakdown != null) {
-            j.put("breakdown", breakdown);
+        if (!breakdowns.isEmpty()) {
+            j.put("breakdown", breakdowns);
         }
         Map<String, Object> timings = new LinkedHashMap<>();
         steps.forEach((model, byBatch) -> byBatch.forEach((b, byVariant) -> byVariant.forEach(
@@ -280,8 +325,9 @@ public final class BenchReport {
             sb.append("  command: ").append(command).append('\n');
         }
         if (!steps.isEmpty()) {
-            sb.append("\nTime per logical step (median ms; (a) non-private fit, (b) DP-LoRA step, "
-                    + "(c) per-example loop)\n");
+            sb.append("\nTime per logical step (ms; (a) non-private fit, (b) DP-LoRA step: medians over JMH iterations "
+                    + "of paired runs; (c) per-example loop: median single shot; b/a: median of per-iteration "
+                    + "ratios)\n");
             sb.append(String.format(Locale.ROOT, "  %-9s %6s %12s %12s %14s %8s %8s%n", "model", "B", "(a)", "(b)",
                     "(c)", "b/a", "c/b"));
             for (String model : steps.keySet()) {
@@ -294,25 +340,34 @@ public final class BenchReport {
         }
         if (!memory.isEmpty()) {
             sb.append("\nMemory (fresh JVM per variant; MiB; total = heap used + native)\n");
-            sb.append(String.format(Locale.ROOT, "  %-9s %6s %-10s %9s %9s %9s %9s %9s %11s%n", "model", "B",
-                    "variant", "total", "heap", "native", "peak RSS", "ND4J ws", "alloc/step"));
+            sb.append(String.format(Locale.ROOT, "  %-9s %6s %-11s %9s %9s %9s %9s %9s %9s %11s%n", "model", "B",
+                    "variant", "peak", "after GC", "heap", "native", "peak RSS", "ND4J ws", "alloc/step"));
             for (String model : memory.keySet()) {
                 for (int b : memoryBatches(model)) {
-                    for (String v : List.of("nonprivate", "dp")) {
+                    for (String v : MEMORY_VARIANTS) {
                         Map<String, Object> m = mem(model, b, v);
                         if (m == null) {
                             continue;
                         }
-                        sb.append(String.format(Locale.ROOT, "  %-9s %6d %-10s %9.1f %9.1f %9.1f %9.1f %9.1f %11.2f%n",
-                                model, b, v, mib(m, "peak_total_bytes"), mib(m, "peak_heap_used_bytes"),
+                        sb.append(String.format(Locale.ROOT,
+                                "  %-9s %6d %-11s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %11.2f%n",
+                                model, b, v, mib(m, "peak_total_bytes"), mib(m, "total_after_gc_bytes"),
+                                mib(m, "peak_heap_used_bytes"),
                                 mib(m, "peak_native_bytes"), mib(m, "peak_rss_bytes"), mib(m, "nd4j_workspace_bytes"),
                                 mib(m, "heap_allocated_per_step_bytes")));
                     }
-                    sb.append(String.format(Locale.ROOT, "  %-9s %6d b/a: total %s, heap %s, native %s, "
-                                    + "peak RSS %s%n", model, b, fmt(memoryDpOverNonPrivate(model, b), "%.3f"),
+                    sb.append(String.format(Locale.ROOT, "  %-9s %6d b/a: peak total %s, after GC %s, heap %s, "
+                                    + "native %s, peak RSS %s%n", model, b, fmt(memoryDpOverNonPrivate(model, b), "%.3f"),
+                            fmt(memoryRatio(model, b, "total_after_gc_bytes"), "%.3f"),
                             fmt(memoryRatio(model, b, "peak_heap_used_bytes"), "%.3f"),
                             fmt(memoryRatio(model, b, "peak_native_bytes"), "%.3f"),
                             fmt(memoryRatio(model, b, "peak_rss_bytes"), "%.3f")));
+                    Map<String, Object> a = mem(model, b, "nonprivate");
+                    Map<String, Object> f = mem(model, b, "dp_pullrows");
+                    if (a != null && f != null) {
+                        sb.append(String.format(Locale.ROOT, "  %-9s %6d what-if (DP with a pullRows source)/a: "
+                                + "total %.3f%n", model, b, num(f, "peak_total_bytes") / num(a, "peak_total_bytes")));
+                    }
                 }
             }
         }
@@ -322,9 +377,11 @@ public final class BenchReport {
                 sb.append(String.format(Locale.ROOT, "  %-28s %12.4f%n", e.getKey(), e.getValue().medianMs()));
             }
         }
-        if (breakdown != null) {
+        for (Object o : breakdowns.values()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> breakdown = (Map<String, Object>) o;
             sb.append("\nWhere the DP step's time goes (").append(breakdown.get("model")).append(", B = ")
-                    .append(breakdown.get("batch")).append("; medians, ms)\n");
+                    .append(breakdown.get("batch")).append("; this JVM, interleaved; medians, ms)\n");
             for (Map.Entry<String, Object> e : breakdown.entrySet()) {
                 if (e.getValue() instanceof Double d) {
                     sb.append(String.format(Locale.ROOT, "  %-52s %10.3f%n", e.getKey(), d));
@@ -366,6 +423,10 @@ public final class BenchReport {
                 }
                 sb.append('\n');
             }
+        }
+        if (!errors.isEmpty()) {
+            sb.append("\nFAILED measurements\n");
+            errors.forEach(e -> sb.append("  ").append(e).append('\n'));
         }
         if (profile != null) {
             sb.append("\nSampled stacks of the DP step (JMH stack profiler)\n").append(profile).append('\n');

@@ -1,5 +1,7 @@
 package io.dplora.benchmarks;
 
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -37,6 +39,20 @@ final class JmhRunner {
     record Outcome(Timing timing, String profile) {
     }
 
+    /**
+     * The result of {@link StepBenchmarks#pairedNonPrivateAndDp}: per measurement iteration the mean step time of
+     * (a) and of (b) in that iteration, and their ratio.
+     *
+     * @param nonPrivate median, mean, min, max over iterations of (a)'s mean step time
+     * @param dp         the same for (b)
+     * @param ratio      median over iterations of (b)/(a)
+     * @param ratioMin   smallest per-iteration ratio
+     * @param ratioMax   largest per-iteration ratio
+     * @param pairs      pairs of steps measured in all
+     */
+    record Paired(Timing nonPrivate, Timing dp, double ratio, double ratioMin, double ratioMax, long pairs) {
+    }
+
     private final List<String> forkJvmArgs;
 
     /** @param forkJvmArgs JVM options appended for the forked benchmark JVMs */
@@ -48,12 +64,68 @@ final class JmhRunner {
         return run(benchmark, method, params, s, null, null).timing();
     }
 
+    /** Runs {@link StepBenchmarks#pairedNonPrivateAndDp} and reads its per-iteration auxiliary counters. */
+    Paired runPaired(Map<String, String> params, Settings s) throws RunnerException {
+        RunResult r = runOnce(StepBenchmarks.class, "pairedNonPrivateAndDp", params, s, null, null);
+        List<Double> a = new ArrayList<>();
+        List<Double> b = new ArrayList<>();
+        List<Double> ratio = new ArrayList<>();
+        long pairs = 0;
+        for (BenchmarkResult br : r.getBenchmarkResults()) {
+            for (IterationResult it : br.getIterationResults()) {
+                Map<String, Result> sec = it.getSecondaryResults();
+                double n = sec.get("pairs").getScore();
+                if (n <= 0) {
+                    continue;
+                }
+                double ta = sec.get("nonPrivateNanos").getScore() / n / 1e6;
+                double tb = sec.get("dpNanos").getScore() / n / 1e6;
+                a.add(ta);
+                b.add(tb);
+                ratio.add(tb / ta);
+                pairs += (long) n;
+            }
+        }
+        if (ratio.isEmpty()) {
+            throw new IllegalStateException("no measured iteration of the paired benchmark " + params);
+        }
+        Statistics rs = stats(ratio);
+        return new Paired(timing(stats(a), 1.0), timing(stats(b), 1.0), rs.getPercentile(50.0), rs.getMin(),
+                rs.getMax(), pairs);
+    }
+
+    private static Statistics stats(List<Double> values) {
+        org.openjdk.jmh.util.ListStatistics st = new org.openjdk.jmh.util.ListStatistics();
+        values.forEach(st::addValue);
+        return st;
+    }
+
+    private static Timing timing(Statistics st, double scale) {
+        return new Timing(st.getPercentile(50.0) * scale, st.getMean() * scale, st.getMin() * scale,
+                st.getMax() * scale, st.getN());
+    }
+
     /**
      * @param profiler     a JMH profiler class (e.g. StackProfiler), or null
      * @param profilerOpts its option string, or null
      */
     Outcome run(Class<?> benchmark, String method, Map<String, String> params, Settings s,
                 Class<? extends org.openjdk.jmh.profile.Profiler> profiler, String profilerOpts)
+            throws RunnerException {
+        RunResult r = runOnce(benchmark, method, params, s, profiler, profilerOpts);
+        Statistics st = r.getPrimaryResult().getStatistics();
+        Timing t = timing(st, toMillis(r.getPrimaryResult().getScoreUnit()));
+        String profile = null;
+        for (Map.Entry<String, Result> e : r.getSecondaryResults().entrySet()) {
+            if (e.getKey().contains("stack") || e.getKey().contains("jfr")) {
+                profile = e.getValue().extendedInfo();
+            }
+        }
+        return new Outcome(t, profile);
+    }
+
+    private RunResult runOnce(Class<?> benchmark, String method, Map<String, String> params, Settings s,
+                              Class<? extends org.openjdk.jmh.profile.Profiler> profiler, String profilerOpts)
             throws RunnerException {
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .include("^" + Pattern.quote(benchmark.getName() + "." + method) + "$")
@@ -74,18 +146,7 @@ final class JmhRunner {
             throw new IllegalStateException("expected one JMH result for " + method + " " + params + ", got "
                     + results.size());
         }
-        RunResult r = results.iterator().next();
-        Statistics st = r.getPrimaryResult().getStatistics();
-        double scale = toMillis(r.getPrimaryResult().getScoreUnit());
-        Timing t = new Timing(st.getPercentile(50.0) * scale, st.getMean() * scale, st.getMin() * scale,
-                st.getMax() * scale, st.getN());
-        String profile = null;
-        for (Map.Entry<String, Result> e : r.getSecondaryResults().entrySet()) {
-            if (e.getKey().contains("stack") || e.getKey().contains("jfr")) {
-                profile = e.getValue().extendedInfo();
-            }
-        }
-        return new Outcome(t, profile);
+        return results.iterator().next();
     }
 
     private static double toMillis(String unit) {

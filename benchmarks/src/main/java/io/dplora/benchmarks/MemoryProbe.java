@@ -12,7 +12,8 @@ import java.util.Map;
  * different variants never mix): builds the network and data, records the baseline, runs {@code steps} logical
  * steps while a {@link MemorySampler} tracks the peaks, and prints one JSON object as the last line of stdout.
  *
- * <p>Usage: {@code MemoryProbe <mlp|sequence> <nonprivate|dp> <batch> <steps>}; run with a fixed pre-touched heap
+ * <p>Usage: {@code MemoryProbe <mlp|sequence> <nonprivate|dp|dp_pullrows> <batch> <steps>} (dp_pullrows: the DP step
+ * fed by a {@link PullRowsDataSource}, a what-if for the proposed sampler change); run with a fixed pre-touched heap
  * ({@code -Xms1g -Xmx1g -XX:+AlwaysPreTouch}).
  */
 public final class MemoryProbe {
@@ -22,7 +23,7 @@ public final class MemoryProbe {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 4) {
-            System.err.println("usage: MemoryProbe <mlp|sequence> <nonprivate|dp> <batch> <steps>");
+            System.err.println("usage: MemoryProbe <mlp|sequence> <nonprivate|dp|dp_pullrows> <batch> <steps>");
             System.exit(2);
         }
         BenchModel model = BenchModel.of(args[0]);
@@ -32,7 +33,9 @@ public final class MemoryProbe {
         TrainingStep step = switch (variant) {
             case "nonprivate" -> new NonPrivateStep(model, batch);
             case "dp" -> new DPLoRAStep(model, batch);
-            default -> throw new IllegalArgumentException("variant must be nonprivate or dp, got " + variant);
+            case "dp_pullrows" -> new DPLoRAStep(model, batch, true);
+            default -> throw new IllegalArgumentException("variant must be nonprivate, dp or dp_pullrows, got "
+                    + variant);
         };
         System.gc();
         long rssBefore = MemorySampler.residentSetSize();
@@ -53,12 +56,17 @@ public final class MemoryProbe {
             dp.verify(steps);
         }
         System.gc();
+        Thread.sleep(500); // let ND4J's deallocator thread free the native buffers of collected arrays
+        System.gc();
+        Thread.sleep(500);
+        long totalAfterGc = MemorySampler.currentTotal();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model.key());
         out.put("variant", variant);
         out.put("batch", batch);
         out.put("steps", steps);
         out.put("peak_total_bytes", sampler.peakTotal());
+        out.put("total_after_gc_bytes", totalAfterGc);
         out.put("peak_heap_used_bytes", sampler.peakHeapUsed());
         out.put("peak_native_bytes", sampler.peakNative());
         out.put("peak_rss_bytes", MemorySampler.residentSetHighWaterMark());

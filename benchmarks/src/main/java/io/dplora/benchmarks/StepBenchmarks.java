@@ -1,5 +1,6 @@
 package io.dplora.benchmarks;
 
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -14,11 +15,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import java.util.concurrent.TimeUnit;
 
 /**
- * JMH benchmarks of one logical training step: (a) {@link #nonPrivateFit}, (b) {@link #dpStep} and (c)
- * {@link #perExampleLoop}, each over the parameters {@code model} (mlp, sequence) and {@code batch} (B). Time per
- * invocation = time per logical step. (a) and (b) are sampled per invocation ({@link Mode#SampleTime}, the median is
- * reported); (c) takes seconds per step at large B and is timed single-shot. Iteration counts are set by
- * {@link BenchCommand} through the JMH runner options.
+ * JMH benchmarks of one logical training step, over the parameters {@code model} (mlp, sequence) and {@code batch}
+ * (B); time per invocation = time per logical step.
+ * <ul>
+ *   <li>{@link #pairedNonPrivateAndDp}: (a) and (b) side by side in the same forked JVM, alternating a-b / b-a on
+ *       every invocation and timing each step ({@link PairTimes}, JMH auxiliary counters summed per iteration). Both
+ *       see the same load, so their ratio stays meaningful on a shared machine where load changes between separate
+ *       forks; this is what the report's (a), (b) and b/a come from.</li>
+ *   <li>{@link #nonPrivateFit}, {@link #dpStep}: (a) and (b) alone, sampled per invocation (used for profiling).</li>
+ *   <li>{@link #perExampleLoop}: (c), seconds per step at large B, timed single-shot.</li>
+ * </ul>
+ * Iteration counts are set by {@link BenchCommand} through the JMH runner options.
  */
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class StepBenchmarks {
@@ -70,6 +77,71 @@ public class StepBenchmarks {
         public void setup(Params p) {
             step = new PerExampleLoopStep(BenchModel.of(p.model), p.batch);
         }
+    }
+
+    /** (a) and (b) of the same model and batch, for {@link #pairedNonPrivateAndDp}. */
+    @State(Scope.Benchmark)
+    public static class Pair {
+        NonPrivateStep nonPrivate;
+        DPLoRAStep dp;
+        long dpSteps;
+        boolean dpFirst;
+
+        @Setup(Level.Trial)
+        public void setup(Params p) {
+            nonPrivate = new NonPrivateStep(BenchModel.of(p.model), p.batch);
+            dp = new DPLoRAStep(BenchModel.of(p.model), p.batch);
+        }
+
+        @TearDown(Level.Trial)
+        public void verify() {
+            dp.verify(dpSteps);
+        }
+    }
+
+    /** Per-iteration sums of the step times of (a) and (b), reported by JMH as secondary results. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class PairTimes {
+        public long nonPrivateNanos;
+        public long dpNanos;
+        public long pairs;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            nonPrivateNanos = 0;
+            dpNanos = 0;
+            pairs = 0;
+        }
+    }
+
+    /** (a) then (b), or (b) then (a), each timed: one pair of logical steps per invocation. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    public void pairedNonPrivateAndDp(Pair s, PairTimes t) {
+        if (s.dpFirst) {
+            t.dpNanos += timeDp(s);
+            t.nonPrivateNanos += timeNonPrivate(s);
+        } else {
+            t.nonPrivateNanos += timeNonPrivate(s);
+            t.dpNanos += timeDp(s);
+        }
+        s.dpFirst = !s.dpFirst;
+        t.pairs++;
+    }
+
+    private static long timeNonPrivate(Pair s) {
+        long t0 = System.nanoTime();
+        s.nonPrivate.step();
+        return System.nanoTime() - t0;
+    }
+
+    private static long timeDp(Pair s) {
+        long t0 = System.nanoTime();
+        s.dp.step();
+        long t = System.nanoTime() - t0;
+        s.dpSteps++;
+        return t;
     }
 
     /** (a) non-private {@code fit} of the LoRA network on one logical batch. */

@@ -63,6 +63,17 @@ class BenchReportTest {
     }
 
     @Test
+    void pairedRatioIsPreferredOverTheRatioOfMedians() {
+        BenchReport r = sample();
+        r.setPairedRatio("mlp", 256, 1.3, 1.2, 1.4, 50);
+        Map<String, Object> j = r.toJsonMap();
+        assertEquals(1.3, (Double) j.get("dp_over_nonprivate_b256"), 1e-12);
+        assertEquals(1.2, (Double) j.get("mlp_b256_dp_over_nonprivate_min"), 1e-12);
+        assertEquals(50L, j.get("mlp_b256_pairs"));
+        assertEquals(105.0 / 100.0, (Double) j.get("sequence_b256_dp_over_nonprivate"), 1e-12);
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void targetsSayWhetherTheyAreMet() {
         Map<String, Object> t = (Map<String, Object>) sample().toJsonMap().get("targets");
