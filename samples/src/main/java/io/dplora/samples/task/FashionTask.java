@@ -89,7 +89,7 @@ public final class FashionTask implements Task {
 
     @Override
     public FineTuneDefaults fineTuneDefaults() {
-        return new FineTuneDefaults(5, 1024, 512, 2e-3, 1.0);
+        return new FineTuneDefaults(20, 2048, 512, 1e-2, 1.0);
     }
 
     @Override

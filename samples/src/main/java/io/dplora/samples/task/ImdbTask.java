@@ -93,7 +93,7 @@ public final class ImdbTask implements Task {
 
     @Override
     public FineTuneDefaults fineTuneDefaults() {
-        return new FineTuneDefaults(3, 1024, 512, 2e-3, 1.0);
+        return new FineTuneDefaults(3, 1024, 512, 5e-3, 1.0);
     }
 
     @Override

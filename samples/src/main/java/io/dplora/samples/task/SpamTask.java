@@ -87,7 +87,7 @@ public final class SpamTask implements Task {
 
     @Override
     public FineTuneDefaults fineTuneDefaults() {
-        return new FineTuneDefaults(10, 256, 256, 2e-3, 1.0);
+        return new FineTuneDefaults(10, 256, 256, 5e-3, 1.0);
     }
 
     @Override
