@@ -5,7 +5,8 @@ import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * (a) Non-private training: {@code net.fit(iterator)} of the LoRA network (adapters and head trainable, base frozen,
- * per-example gathering off, as for any DL4J user who does not attach DP) on the fixed logical batch.
+ * per-example gathering off, as for any DL4J user who does not attach DP) on the fixed logical batch, which the
+ * iterator materialises afresh (a copy) for every step, as data iterators do ({@link OneBatchIterator}).
  */
 public final class NonPrivateStep implements TrainingStep {
 

@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * An epoch of exactly one pre-built batch, so that {@code net.fit(iterator)} is one non-private training step through
- * the same DL4J entry point (iterator adapter, epoch events, listeners) that the DP step is timed through. No
- * asynchronous prefetch (as for the Poisson sampler).
+ * An epoch of exactly one batch, so that {@code net.fit(iterator)} is one non-private training step through the same
+ * DL4J entry point (iterator adapter, epoch events, listeners) that the DP step is timed through. Like any
+ * {@code DataSetIterator} (and like the Poisson sampler), it hands out a freshly materialised batch every time: here a
+ * plain copy of the in-memory batch ({@link DataSet#copy()}), the cheapest possible materialisation, so that (a) pays
+ * for producing its batch and leaves the same kind of per-step garbage as (b). No asynchronous prefetch (as for the
+ * Poisson sampler).
  */
 final class OneBatchIterator implements DataSetIterator {
 
@@ -34,7 +37,7 @@ final class OneBatchIterator implements DataSetIterator {
             throw new NoSuchElementException("one batch per epoch");
         }
         delivered = true;
-        return batch;
+        return batch.copy();
     }
 
     @Override
