@@ -47,6 +47,14 @@ final class NetworkLayers {
 
     /** @return every layer implementation in the network, wrappers (frozen layers...) unwrapped too. */
     static List<Layer> allLayersUnwrapped(Model net) {
+        return allLayersUnwrapped(net, l -> false);
+    }
+
+    /**
+     * @param skip wrappers (or layers) to leave out together with everything they wrap
+     * @return every layer implementation in the network, wrappers unwrapped too, except those under {@code skip}
+     */
+    static List<Layer> allLayersUnwrapped(Model net, java.util.function.Predicate<Layer> skip) {
         Layer[] top;
         if (net instanceof ComputationGraph) {
             top = ((ComputationGraph) net).getLayers();
@@ -58,7 +66,7 @@ final class NetworkLayers {
         }
         List<Layer> out = new ArrayList<>();
         for (Layer l : top == null ? new Layer[0] : top) {
-            Layer cur = l;
+            Layer cur = skip.test(l) ? null : l;
             while (cur != null) {
                 out.add(cur);
                 cur = cur instanceof BaseWrapperLayer ? ((BaseWrapperLayer) cur).getUnderlying() : null;

@@ -32,8 +32,11 @@ import java.util.List;
  *       {@code FrozenLayerWithBackprop}, which applies the wrapped layer's regularisation (pitfall 13);</li>
  *   <li>gradient normalisation on a DP layer (DL4J applies it to the batch gradient after the DP step, which breaks
  *       the calibration);</li>
- *   <li>BatchNormalization anywhere (its running statistics are data-dependent updates outside the gradient, and in
- *       training mode it mixes the examples of a batch, so per-example gradients are not defined);</li>
+ *   <li>BatchNormalization, unless it is wrapped directly in a {@code FrozenLayer} (its running statistics are
+ *       data-dependent updates outside the gradient, and in training mode it mixes the examples of a batch, so
+ *       per-example gradients are not defined). A {@code FrozenLayer} always runs the wrapped layer in inference
+ *       mode (fixed statistics, an affine map per example, no statistics update) and passes no gradient, which is
+ *       how {@code LoRA.apply} freezes a pretrained BatchNormalization below every trained layer;</li>
  *   <li>a model with no trainable DP parameter;</li>
  *   <li>an optimisation algorithm other than stochastic gradient descent (line searches evaluate extra private
  *       gradients per step), truncated BPTT (several updates per batch), and data types other than FLOAT/DOUBLE.</li>
@@ -69,19 +72,30 @@ public final class PrivacyGuard {
     }
 
     /**
+     * @return whether {@code l} is a BatchNormalization wrapped directly in a (non-backprop) {@code FrozenLayer}: DL4J
+     * then runs it in inference mode only (fixed running statistics, never updated) and stops backprop there.
+     */
+    private static boolean isInferenceOnlyBatchNorm(Layer l) {
+        return l instanceof org.deeplearning4j.nn.layers.FrozenLayer
+                && ((org.deeplearning4j.nn.layers.FrozenLayer) l).getInsideLayer()
+                instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+    }
+
+    /**
      * @param net    the network
      * @param blocks the updater blocks of the updater that will train it
      * @return the parameter layout (which coordinates are privatised)
      */
     static ParameterLayout check(Model net, List<UpdaterBlock> blocks) {
         checkNetworkSettings(net);
-        for (Layer l : NetworkLayers.allLayersUnwrapped(net)) {
+        for (Layer l : NetworkLayers.allLayersUnwrapped(net, PrivacyGuard::isInferenceOnlyBatchNorm)) {
             if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
                 String name = l.getConfig() != null ? l.getConfig().getLayerName() : "layer " + l.getIndex();
                 throw new IllegalStateException("BatchNormalization layer '" + name + "' cannot be trained privately: "
                         + "its running mean/variance are data-dependent updates outside the clipped, noised gradient, "
-                        + "and in training mode it mixes the examples of a batch. Fix: remove it, or fold it into the "
-                        + "preceding layer's weights before fine-tuning");
+                        + "and in training mode it mixes the examples of a batch. Fix: freeze it in a FrozenLayer with "
+                        + "no trained layer below it (LoRA.apply does this), fold it into the preceding layer's weights, "
+                        + "or remove it");
             }
         }
         ParameterLayout layout = ParameterLayout.of(blocks);

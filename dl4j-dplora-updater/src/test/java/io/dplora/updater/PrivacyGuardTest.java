@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -27,6 +28,7 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +104,39 @@ class PrivacyGuardTest {
                 .addLayer("out", dpHead(6), "bn").setOutputs("out"));
         IllegalStateException e = refused(net);
         assertTrue(e.getMessage().contains("BatchNormalization") && e.getMessage().contains("'bn'"), e.getMessage());
+    }
+
+    @Test
+    void batchNormalizationInsideFrozenLayerWithBackpropIsRefused() {
+        ComputationGraph net = graph(gb -> gb.addLayer("bn", new FrozenLayerWithBackprop(
+                        new BatchNormalization.Builder().nOut(6).build()), "lora")
+                .addLayer("out", dpHead(6), "bn").setOutputs("out"));
+        IllegalStateException e = refused(net);
+        assertTrue(e.getMessage().contains("BatchNormalization") && e.getMessage().contains("FrozenLayer"),
+                e.getMessage());
+    }
+
+    @Test
+    void batchNormalizationFrozenBelowEveryTrainedLayerIsAcceptedAndKeepsItsStatistics() {
+        // a pretrained base: frozen dense -> frozen BN (inference mode) -> LoRA -> DP head
+        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1)
+                .dataType(DataType.DOUBLE).updater(new Adam(0.01)).graphBuilder().addInputs("in")
+                .addLayer("dense", new FrozenLayer(new DenseLayer.Builder().nIn(TestSupport.N_IN).nOut(6)
+                        .activation(Activation.TANH).build()), "in")
+                .addLayer("bn", new FrozenLayer(new BatchNormalization.Builder().nOut(6).build()), "dense")
+                .addLayer("lora", new LoRADenseLayer.Builder().nIn(6).nOut(6).rank(2).alpha(2)
+                        .activation(Activation.TANH).build(), "bn")
+                .addLayer("out", dpHead(6), "lora").setOutputs("out").build());
+        net.init();
+        INDArray frozenBefore = net.getLayer("bn").params().dup();
+        INDArray denseBefore = net.getLayer("dense").params().dup();
+        INDArray loraBBefore = net.getLayer("lora").getParam("loraB").dup();
+        PrivateTraining training = DPLoRA.makePrivate(net, DATA, CONFIG);
+        training.fit();
+        assertEquals(frozenBefore, net.getLayer("bn").params(), "running statistics and BN parameters must not move");
+        assertEquals(denseBefore, net.getLayer("dense").params());
+        assertNotEquals(loraBBefore, net.getLayer("lora").getParam("loraB"), "the LoRA layer must train");
+        assertEquals(3, training.stepsTaken());
     }
 
     @Test
