@@ -91,7 +91,7 @@ public final class FineTuner {
      */
     static ComputationGraph convert(Task task, ComputationGraph base, RunSettings s) {
         ComputationGraph seeded = base.clone();
-        seeded.getConfiguration().getDefaultConfiguration().setSeed(s.seed());
+        seeded.getConfiguration().getDefaultConfiguration().setSeed(initSeed(s.seed()));
         LoRASpec spec = LoRASpec.builder()
                 .targets(task.loraTargets().toArray(String[]::new))
                 .rank(s.rank())
@@ -101,5 +101,19 @@ public final class FineTuner {
                 .updater(new Adam(s.learningRate()))
                 .build();
         return LoRA.apply(seeded, spec);
+    }
+
+    /**
+     * The seed that DL4J gives ND4J's generator before it draws the adapters' A, derived from the run seed by a
+     * SplitMix64 step and never 0: ND4J's native generator (1.0.0-M2.1) does not reset its state on
+     * {@code setSeed(0)}, so a seed of 0 would make the initialisation depend on what was drawn before (measured:
+     * two {@code setSeed(0); rand(3)} in a row differ, other seeds repeat).
+     */
+    static long initSeed(long runSeed) {
+        long z = runSeed + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return z == 0 ? 1 : z;
     }
 }
