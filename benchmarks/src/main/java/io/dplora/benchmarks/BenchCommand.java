@@ -71,7 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> memoryBatches;
 
     @Option(names = "--memory-steps", paramLabel = "N",
-            description = "Training steps per memory probe (default: 30; --quick: 5).")
+            description = "Training steps per memory probe (default: 100; --quick: 5).")
     Integer memorySteps;
 
     @Option(names = "--threads", split = ",", paramLabel = "N",
