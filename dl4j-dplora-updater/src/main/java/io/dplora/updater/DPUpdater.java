@@ -73,6 +73,7 @@ public final class DPUpdater {
     private double[] layerThresholds;
     private double margin;
     private double[] accumulator;
+    private final AccumulatorTransfer transfer = new AccumulatorTransfer();
     private List<INDArray> nonPrivatisedSegments;
     private Updater installed;
 
@@ -222,7 +223,7 @@ public final class DPUpdater {
                 d.layer().writeClippedSum(factors[clipping == ClippingMode.PER_LAYER ? l : 0]);
                 Map<String, INDArray> views = d.layer().trainableGradientViews();
                 for (String key : d.keys()) {
-                    off = addInto(views.get(key), off);
+                    off = transfer.add(views.get(key), accumulator, off);
                 }
             }
         } catch (RuntimeException e) {
@@ -244,7 +245,7 @@ public final class DPUpdater {
         for (ParameterLayout.DPLayer d : dps) {
             Map<String, INDArray> views = d.layer().trainableGradientViews();
             for (String key : d.keys()) {
-                off = writeFrom(views.get(key), off);
+                off = transfer.write(accumulator, off, views.get(key));
             }
         }
         budget.recordStep();
@@ -314,22 +315,6 @@ public final class DPUpdater {
                     + "{} dropped so far", dropped, mb.logicalStep(), droppedExamples);
         }
         return c;
-    }
-
-    private int addInto(INDArray view, int off) {
-        double[] v = view.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        for (int j = 0; j < v.length; j++) {
-            accumulator[off + j] += v[j];
-        }
-        return off + v.length;
-    }
-
-    private int writeFrom(INDArray view, int off) {
-        int n = (int) view.length();
-        double[] seg = Arrays.copyOfRange(accumulator, off, off + n);
-        INDArray src = Nd4j.create(seg, view.shape(), 'c');
-        view.assign(src.castTo(view.dataType()));
-        return off + n;
     }
 
     private void addNoiseAndScale() {
