@@ -8,6 +8,8 @@ import org.nd4j.linalg.api.ops.impl.reduce.floating.SquaredNorm;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.Arrays;
+
 /**
  * Exact per-example gradients of one linear map seen through its rows, the building block of every DP-capable layer.
  *
@@ -48,11 +50,16 @@ public final class LinearGradientFactor {
     private final ReusableBuffer scratchA = new ReusableBuffer();
     private final ReusableBuffer scratchB = new ReusableBuffer();
     private final ReusableBuffer small = new ReusableBuffer();
+    private final HostRows host = new HostRows();
 
     private INDArray x;
     private INDArray d;
     private int examples;
     private int rowsPerExample;
+    /** ||x<sub>i</sub>||<sup>2</sup> and ||d<sub>i</sub>||<sup>2</sup> (T = 1), valid when {@link #rowNormsReady} */
+    private double[] xSq = new double[0];
+    private double[] dSq = new double[0];
+    private boolean rowNormsReady;
 
     /**
      * @param weightKey parameter key of G
@@ -80,7 +87,9 @@ public final class LinearGradientFactor {
     }
 
     /**
-     * Copies the rows of X and D into this factor's detached buffers (the arguments may live in workspaces).
+     * Copies the rows of X and D into this factor's detached buffers (the arguments may live in workspaces). For
+     * 2D input (T = 1) the squared row norms that the closed-form per-example norms need are computed in the same
+     * pass over the data.
      *
      * @param xRows [m T, a], rows grouped by example
      * @param dRows [m T, b], same row order; rows of padded steps must be zero
@@ -93,11 +102,37 @@ public final class LinearGradientFactor {
         }
         DataType dt = dRows.dataType();
         x = xBuffer.view(dt, n, xRows.size(1));
-        x.assign(xRows);
         d = dBuffer.view(dt, n, dRows.size(1));
-        d.assign(dRows);
+        rowNormsReady = false;
+        if (t == 1 && HostRows.supports(x) && HostRows.supports(d)) {
+            xSq = zeroed(xSq, m);
+            dSq = zeroed(dSq, m);
+            copyWithSquaredNorms(xRows, x, xSq);
+            copyWithSquaredNorms(dRows, d, dSq);
+            rowNormsReady = true;
+        } else {
+            x.assign(xRows);
+            d.assign(dRows);
+        }
         examples = m;
         rowsPerExample = t;
+    }
+
+    private void copyWithSquaredNorms(INDArray src, INDArray dst, double[] sq) {
+        if (src.dataType() == dst.dataType() && HostRows.supports(src)) {
+            host.copyWithSquaredNorms(src, dst, sq);
+        } else {
+            dst.assign(src);
+            host.addSquaredNorms(dst, sq);
+        }
+    }
+
+    private static double[] zeroed(double[] a, int n) {
+        if (a.length < n) {
+            return new double[n];
+        }
+        Arrays.fill(a, 0, n, 0.0);
+        return a;
     }
 
     /** Drops the references to the stashed batch; buffers are kept for reuse. */
@@ -106,6 +141,7 @@ public final class LinearGradientFactor {
         d = null;
         examples = 0;
         rowsPerExample = 0;
+        rowNormsReady = false;
     }
 
     /** Adds ||G<sub>i</sub>||<sup>2</sup> (+ ||g<sub>b,i</sub>||<sup>2</sup>) to {@code out[i]}, i &lt; m. */
@@ -121,15 +157,25 @@ public final class LinearGradientFactor {
     }
 
     private void addClosedFormNorms(double[] out) {
-        double[] xSq = rowSquaredNorms(x);
-        double[] dSq = rowSquaredNorms(d);
+        if (!rowNormsReady) {
+            xSq = rowSquaredNorms(x, xSq);
+            dSq = rowSquaredNorms(d, dSq);
+            rowNormsReady = true;
+        }
         double s2 = scale * scale;
         for (int i = 0; i < examples; i++) {
             out[i] += s2 * xSq[i] * dSq[i] + (biasKey != null ? dSq[i] : 0.0);
         }
     }
 
-    private double[] rowSquaredNorms(INDArray rows) {
+    /** @return the squared L2 norm of every row of {@code rows}, in {@code reuse} when it is long enough */
+    private double[] rowSquaredNorms(INDArray rows, double[] reuse) {
+        int n = Math.toIntExact(rows.size(0));
+        if (HostRows.supports(rows)) {
+            double[] out = zeroed(reuse, n);
+            host.addSquaredNorms(rows, out);
+            return out;
+        }
         INDArray result = small.view(rows.dataType(), rows.size(0));
         Nd4j.getExecutioner().exec(new SquaredNorm(rows, result, 1));
         return result.toDoubleVector();
@@ -174,7 +220,7 @@ public final class LinearGradientFactor {
         if (biasKey != null) {
             INDArray perExampleBias = scratchB.view(dt, examples, b);
             d3.sum(perExampleBias, 1);
-            double[] bSq = rowSquaredNorms(perExampleBias);
+            double[] bSq = rowSquaredNorms(perExampleBias, new double[examples]);
             for (int i = 0; i < examples; i++) {
                 out[i] += bSq[i];
             }
@@ -211,24 +257,20 @@ public final class LinearGradientFactor {
             int t = rowsPerExample;
             long n = (long) examples * t;
             DataType dt = d.dataType();
-            INDArray factors = small.view(dt, examples);
-            for (int i = 0; i < examples; i++) {
-                factors.putScalar(i, clipFactors[i]);
-            }
             // fold c into the narrower side (only D when there is a bias, whose gradient is a column sum of D)
             boolean scaleX = biasKey == null && x.size(1) < d.size(1);
             INDArray side = scaleX ? x : d;
             INDArray scaled = scaledRows.view(dt, n, side.size(1));
-            if (t == 1) {
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(side, factors, scaled, 0));
+            if (HostRows.supports(side)) {
+                host.scaleRows(side, clipFactors, t, scaled); // rows of excluded examples are written as zeros
             } else {
-                INDArray side3 = side.reshape('c', examples, t, side.size(1));
-                INDArray scaled3 = scaled.reshape('c', examples, t, side.size(1));
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(side3, factors, scaled3, 0));
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(side, rowFactors(clipFactors, dt), scaled, 0));
+                if (anyExcluded) {
+                    zeroExcludedRows(clipFactors, scaled);
+                }
             }
             INDArray other = scaleX ? d : x;
             if (anyExcluded) {
-                zeroExcludedRows(clipFactors, scaled);
                 other = withoutNonFiniteExcludedRows(clipFactors, other);
             }
             Nd4j.gemm(scaleX ? scaled : other, scaleX ? other : scaled, weightView, true, false, scale, 0.0);
@@ -236,6 +278,18 @@ public final class LinearGradientFactor {
                 scaled.sum(biasView, 0);
             }
         }
+    }
+
+    /** @return c<sub>row</sub> [m T]: c<sub>i</sub> repeated over the T rows of example i, in the given type */
+    private INDArray rowFactors(double[] clipFactors, DataType dt) {
+        int t = rowsPerExample;
+        double[] perRow = new double[examples * t];
+        for (int i = 0; i < examples; i++) {
+            Arrays.fill(perRow, i * t, (i + 1) * t, clipFactors[i]);
+        }
+        INDArray factors = small.view(dt, perRow.length);
+        factors.assign(Nd4j.createFromArray(perRow).castTo(dt));
+        return factors;
     }
 
     private void zeroExcludedRows(double[] clipFactors, INDArray rows) {

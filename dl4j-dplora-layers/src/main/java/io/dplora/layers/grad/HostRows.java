@@ -1,0 +1,204 @@
+package io.dplora.layers.grad;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * Row-wise kernels on dense row matrices, run in Java over the arrays' native memory: the small per-row operations
+ * of the per-example book-keeping, for which ND4J's per-op overhead and its reductions along a dimension cost more
+ * than the arithmetic. Every kernel streams the rows through a reused heap block (bulk copies in and out of the
+ * native buffer), so it allocates nothing per call.
+ *
+ * <p>A matrix qualifies ({@link #supports}) when it is a rank-2 FLOAT or DOUBLE array whose rows are contiguous and
+ * follow each other ('c' order, no gaps), as the factors' own detached buffers always are; callers keep an ND4J path
+ * for anything else.
+ *
+ * <p>Arithmetic: squared norms are accumulated in double (four interleaved partial sums, added pairwise), whatever
+ * the data type, which is at least as accurate as ND4J's reduction in the array's type. Scaling multiplies each
+ * element by the factor rounded to the data type, in that type, exactly as ND4J's element-wise multiply does.
+ *
+ * <p>Not thread safe; one instance per owner.
+ */
+final class HostRows {
+
+    /** Elements per block of the heap copy (256 KiB of doubles): large enough for bulk copies, small for caches. */
+    private static final int BLOCK = 1 << 15;
+
+    private float[] floats = new float[0];
+    private double[] doubles = new double[0];
+
+    /** @return whether the kernels can run on {@code a} (see the class comment) */
+    static boolean supports(INDArray a) {
+        DataType dt = a.dataType();
+        if ((dt != DataType.FLOAT && dt != DataType.DOUBLE) || a.rank() != 2 || a.isEmpty()
+                || a.data().dataType() != dt) {
+            return false;
+        }
+        long rows = a.size(0);
+        long cols = a.size(1);
+        boolean dense = (cols == 1 || a.stride(1) == 1) && (rows == 1 || a.stride(0) == cols);
+        return dense && a.offset() >= 0 && a.offset() + rows * cols <= Math.min(Integer.MAX_VALUE,
+                a.data().underlyingLength());
+    }
+
+    /**
+     * Copies {@code src} into {@code dst} (same shape and type, both {@link #supports supported}) and adds each row's
+     * squared L2 norm to {@code sq[row]}.
+     */
+    void copyWithSquaredNorms(INDArray src, INDArray dst, double[] sq) {
+        process(src, dst, sq, null, 0);
+    }
+
+    /** Adds each row's squared L2 norm of {@code rows} ({@link #supports supported}) to {@code sq[row]}. */
+    void addSquaredNorms(INDArray rows, double[] sq) {
+        process(rows, null, sq, null, 0);
+    }
+
+    /**
+     * {@code dst[r, :] = src[r, :] * c[r / rowsPerFactor]}, and exactly 0 in every row whose factor is not &gt; 0 (such
+     * rows are never multiplied, so a NaN or infinity in them cannot survive). Same shape and type, both
+     * {@link #supports supported}.
+     */
+    void scaleRows(INDArray src, double[] c, int rowsPerFactor, INDArray dst) {
+        process(src, dst, null, c, rowsPerFactor);
+    }
+
+    /** One pass over the rows of {@code src}: optional copy or scaling into {@code dst}, optional squared norms. */
+    private void process(INDArray src, INDArray dst, double[] sq, double[] c, int rowsPerFactor) {
+        int rows = Math.toIntExact(src.size(0));
+        int cols = Math.toIntExact(src.size(1));
+        if (dst != null && (dst.size(0) != rows || dst.size(1) != cols || dst.dataType() != src.dataType())) {
+            throw new IllegalArgumentException("Shapes or types differ: " + src.shapeInfoToString() + " vs "
+                    + dst.shapeInfoToString());
+        }
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        int rowsPerBlock = Math.max(1, BLOCK / cols);
+        int srcOff = (int) src.offset();
+        int dstOff = dst == null ? 0 : (int) dst.offset();
+        if (src.dataType() == DataType.FLOAT) {
+            FloatBuffer in = src.data().asNioFloat();
+            FloatBuffer out = dst == null ? null : dst.data().asNioFloat();
+            for (int r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+                int n = Math.min(rowsPerBlock, rows - r0) * cols;
+                float[] buf = floats(n);
+                in.get(srcOff + r0 * cols, buf, 0, n);
+                for (int r = r0, p = 0; p < n; r++, p += cols) {
+                    if (sq != null) {
+                        sq[r] += squaredNorm(buf, p, cols);
+                    }
+                    if (c != null) {
+                        double factor = c[r / rowsPerFactor];
+                        scale(buf, p, cols, factor > 0 ? (float) factor : 0f, factor > 0);
+                    }
+                }
+                if (out != null) {
+                    out.put(dstOff + r0 * cols, buf, 0, n);
+                }
+            }
+        } else {
+            DoubleBuffer in = src.data().asNioDouble();
+            DoubleBuffer out = dst == null ? null : dst.data().asNioDouble();
+            for (int r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+                int n = Math.min(rowsPerBlock, rows - r0) * cols;
+                double[] buf = doubles(n);
+                in.get(srcOff + r0 * cols, buf, 0, n);
+                for (int r = r0, p = 0; p < n; r++, p += cols) {
+                    if (sq != null) {
+                        sq[r] += squaredNorm(buf, p, cols);
+                    }
+                    if (c != null) {
+                        double factor = c[r / rowsPerFactor];
+                        scale(buf, p, cols, factor > 0 ? factor : 0.0, factor > 0);
+                    }
+                }
+                if (out != null) {
+                    out.put(dstOff + r0 * cols, buf, 0, n);
+                }
+            }
+        }
+    }
+
+    private static double squaredNorm(float[] a, int from, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = from;
+        int end = from + n;
+        for (; j + 3 < end; j += 4) {
+            double x0 = a[j];
+            double x1 = a[j + 1];
+            double x2 = a[j + 2];
+            double x3 = a[j + 3];
+            s0 += x0 * x0;
+            s1 += x1 * x1;
+            s2 += x2 * x2;
+            s3 += x3 * x3;
+        }
+        for (; j < end; j++) {
+            double x = a[j];
+            s0 += x * x;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static double squaredNorm(double[] a, int from, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = from;
+        int end = from + n;
+        for (; j + 3 < end; j += 4) {
+            s0 += a[j] * a[j];
+            s1 += a[j + 1] * a[j + 1];
+            s2 += a[j + 2] * a[j + 2];
+            s3 += a[j + 3] * a[j + 3];
+        }
+        for (; j < end; j++) {
+            s0 += a[j] * a[j];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static void scale(float[] a, int from, int n, float factor, boolean multiply) {
+        int end = from + n;
+        if (!multiply) {
+            java.util.Arrays.fill(a, from, end, 0f);
+            return;
+        }
+        for (int j = from; j < end; j++) {
+            a[j] *= factor;
+        }
+    }
+
+    private static void scale(double[] a, int from, int n, double factor, boolean multiply) {
+        int end = from + n;
+        if (!multiply) {
+            java.util.Arrays.fill(a, from, end, 0.0);
+            return;
+        }
+        for (int j = from; j < end; j++) {
+            a[j] *= factor;
+        }
+    }
+
+    private float[] floats(int n) {
+        if (floats.length < n) {
+            floats = new float[Math.max(n, Math.min(BLOCK, 2 * floats.length))];
+        }
+        return floats;
+    }
+
+    private double[] doubles(int n) {
+        if (doubles.length < n) {
+            doubles = new double[Math.max(n, Math.min(BLOCK, 2 * doubles.length))];
+        }
+        return doubles;
+    }
+}
