@@ -132,13 +132,13 @@ class BenchReportTest {
     @Test
     void profileSamplesGoToTheMostSpecificComponent() {
         assertEquals("DP step: double accumulation of the clipped sum", JfrStepProfile.componentOf(List.of(
-                "Nd4jCpu.execTransformAny", "DPUpdater.addInto", "DPUpdater.beforeOptimizer",
+                "Nd4jCpu.execTransformAny", "AccumulatorTransfer.add", "DPUpdater.beforeOptimizer",
                 "ComputationGraph.fit")));
         assertEquals("book-keeping clipped sum", JfrStepProfile.componentOf(List.of(
                 "Nd4j.gemm", "LinearGradientFactor.writeClippedSum", "BaseDPDenseLayerImpl.writeClippedSum",
                 "DPUpdater.beforeOptimizer")));
-        assertEquals("stash of per-example factors (backprop)", JfrStepProfile.componentOf(List.of(
-                "BaseNDArray.assign", "LinearGradientFactor.stash", "LoRADenseLayerImpl.backpropRows",
+        assertEquals("stash of per-example factors (backprop; 2D: with the row norms)",
+                JfrStepProfile.componentOf(List.of("BaseNDArray.assign", "LinearGradientFactor.stash", "LoRADenseLayerImpl.backpropRows",
                 "ComputationGraph.calcBackpropGradients")));
         assertEquals("optimiser (Adam) and parameter step", JfrStepProfile.componentOf(List.of(
                 "BaseNDArray.subi", "NegativeGradientStepFunction.step", "StochasticGradientDescent.optimize")));
