@@ -100,6 +100,23 @@ final class AccumulatorTransfer {
         return off + n;
     }
 
+    /** Sets every element of the view to zero. */
+    void zero(INDArray view) {
+        int n = Math.toIntExact(view.length());
+        Layout l = Layout.of(view);
+        if (l == null) {
+            view.assign(0);
+        } else if (view.dataType() == DataType.FLOAT) {
+            float[] buf = floats(n);
+            Arrays.fill(buf, 0, n, 0f);
+            view.data().asNioFloat().put(l.offset, buf, 0, n);
+        } else {
+            double[] buf = doubles(n);
+            Arrays.fill(buf, 0, n, 0.0);
+            view.data().asNioDouble().put(l.offset, buf, 0, n);
+        }
+    }
+
     private float[] floats(int n) {
         if (floats.length < n) {
             floats = new float[n];

@@ -216,12 +216,19 @@ public final class DPUpdater {
                 }
             }
             double[][] factors = clipFactors(mb, m);
-            flatGradient.assign(0);
+            // Only the privatised views are cleared here, not the whole flat gradient (mostly frozen base weights):
+            // no privatised value depends on the other coordinates (the configured updater treats parameters on
+            // their own, and the guard refuses normalisation or regularisation that could couple them), and
+            // afterOptimizer() zeroes them before the step function; a micro-batch that releases nothing, or a
+            // failure, zeroes the whole gradient below.
             int off = 0;
             for (int l = 0; l < dps.size(); l++) {
                 ParameterLayout.DPLayer d = dps.get(l);
-                d.layer().writeClippedSum(factors[clipping == ClippingMode.PER_LAYER ? l : 0]);
                 Map<String, INDArray> views = d.layer().trainableGradientViews();
+                for (String key : d.keys()) {
+                    transfer.zero(views.get(key));
+                }
+                d.layer().writeClippedSum(factors[clipping == ClippingMode.PER_LAYER ? l : 0]);
                 for (String key : d.keys()) {
                     off = transfer.add(views.get(key), accumulator, off);
                 }

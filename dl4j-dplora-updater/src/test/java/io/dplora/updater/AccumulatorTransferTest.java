@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@link AccumulatorTransfer} against ND4J's own cast and copy (the DP step's former round trip): the same values, bit
  * for bit, in the view's 'c' order, for the view shapes DL4J hands out as gradient views ('f' weight matrices and
  * [1, n] biases inside one flat vector) and for views that take the ND4J path (strided, non-dense); nothing outside
- * the view is touched.
+ * the view is touched (also by {@link AccumulatorTransfer#zero}).
  */
 class AccumulatorTransferTest {
 
@@ -89,6 +89,15 @@ class AccumulatorTransferTest {
                 expectedFlat.putScalar(v.offset() + i * rowStride + j * colStride, ref2.getDouble(i, j));
             }
         }
+        assertArrayEquals(expectedFlat.toDoubleVector(), flat.reshape(flat.length()).toDoubleVector());
+
+        // zero(): the view's elements become 0, nothing else changes
+        for (long i = 0; i < rows; i++) {
+            for (long j = 0; j < cols; j++) {
+                expectedFlat.putScalar(v.offset() + i * rowStride + j * colStride, 0.0);
+            }
+        }
+        transfer.zero(v);
         assertArrayEquals(expectedFlat.toDoubleVector(), flat.reshape(flat.length()).toDoubleVector());
     }
 }
