@@ -16,7 +16,7 @@ import java.nio.FloatBuffer;
  * follow each other ('c' order, no gaps), as the factors' own detached buffers always are; callers keep an ND4J path
  * for anything else.
  *
- * <p>Arithmetic: squared norms are accumulated in double (four interleaved partial sums, added pairwise), whatever
+ * <p>Arithmetic: squared norms are accumulated in double (eight interleaved partial sums, added pairwise), whatever
  * the data type, which is at least as accurate as ND4J's reduction in the array's type. Scaling multiplies each
  * element by the factor rounded to the data type, in that type, exactly as ND4J's element-wise multiply does.
  *
@@ -128,23 +128,35 @@ final class HostRows {
         double s1 = 0;
         double s2 = 0;
         double s3 = 0;
+        double s4 = 0;
+        double s5 = 0;
+        double s6 = 0;
+        double s7 = 0;
         int j = from;
         int end = from + n;
-        for (; j + 3 < end; j += 4) {
+        for (; j + 7 < end; j += 8) {
             double x0 = a[j];
             double x1 = a[j + 1];
             double x2 = a[j + 2];
             double x3 = a[j + 3];
+            double x4 = a[j + 4];
+            double x5 = a[j + 5];
+            double x6 = a[j + 6];
+            double x7 = a[j + 7];
             s0 += x0 * x0;
             s1 += x1 * x1;
             s2 += x2 * x2;
             s3 += x3 * x3;
+            s4 += x4 * x4;
+            s5 += x5 * x5;
+            s6 += x6 * x6;
+            s7 += x7 * x7;
         }
         for (; j < end; j++) {
             double x = a[j];
             s0 += x * x;
         }
-        return (s0 + s1) + (s2 + s3);
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     private static double squaredNorm(double[] a, int from, int n) {
@@ -152,18 +164,26 @@ final class HostRows {
         double s1 = 0;
         double s2 = 0;
         double s3 = 0;
+        double s4 = 0;
+        double s5 = 0;
+        double s6 = 0;
+        double s7 = 0;
         int j = from;
         int end = from + n;
-        for (; j + 3 < end; j += 4) {
+        for (; j + 7 < end; j += 8) {
             s0 += a[j] * a[j];
             s1 += a[j + 1] * a[j + 1];
             s2 += a[j + 2] * a[j + 2];
             s3 += a[j + 3] * a[j + 3];
+            s4 += a[j + 4] * a[j + 4];
+            s5 += a[j + 5] * a[j + 5];
+            s6 += a[j + 6] * a[j + 6];
+            s7 += a[j + 7] * a[j + 7];
         }
         for (; j < end; j++) {
             s0 += a[j] * a[j];
         }
-        return (s0 + s1) + (s2 + s3);
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     private static void scale(float[] a, int from, int n, float factor, boolean multiply) {
