@@ -49,25 +49,32 @@ final class HostRows {
      * squared L2 norm to {@code sq[row]}.
      */
     void copyWithSquaredNorms(INDArray src, INDArray dst, double[] sq) {
-        process(src, dst, sq, null, 0);
+        process(src, dst, sq, null, 0, null);
     }
 
     /** Adds each row's squared L2 norm of {@code rows} ({@link #supports supported}) to {@code sq[row]}. */
     void addSquaredNorms(INDArray rows, double[] sq) {
-        process(rows, null, sq, null, 0);
+        process(rows, null, sq, null, 0, null);
     }
 
     /**
      * {@code dst[r, :] = src[r, :] * c[r / rowsPerFactor]}, and exactly 0 in every row whose factor is not &gt; 0 (such
      * rows are never multiplied, so a NaN or infinity in them cannot survive). Same shape and type, both
      * {@link #supports supported}.
+     *
+     * @param columnSums null, or an array of at least {@code src.size(1)} zeros that receives the column sums of
+     *                   {@code dst} (of the values as stored in its type), accumulated in double
      */
-    void scaleRows(INDArray src, double[] c, int rowsPerFactor, INDArray dst) {
-        process(src, dst, null, c, rowsPerFactor);
+    void scaleRows(INDArray src, double[] c, int rowsPerFactor, INDArray dst, double[] columnSums) {
+        process(src, dst, null, c, rowsPerFactor, columnSums);
     }
 
-    /** One pass over the rows of {@code src}: optional copy or scaling into {@code dst}, optional squared norms. */
-    private void process(INDArray src, INDArray dst, double[] sq, double[] c, int rowsPerFactor) {
+    /**
+     * One pass over the rows of {@code src}: optional copy or scaling into {@code dst}, optional squared norms,
+     * optional column sums of the result.
+     */
+    private void process(INDArray src, INDArray dst, double[] sq, double[] c, int rowsPerFactor,
+                         double[] columnSums) {
         int rows = Math.toIntExact(src.size(0));
         int cols = Math.toIntExact(src.size(1));
         if (dst != null && (dst.size(0) != rows || dst.size(1) != cols || dst.dataType() != src.dataType())) {
@@ -95,6 +102,11 @@ final class HostRows {
                         double factor = c[r / rowsPerFactor];
                         scale(buf, p, cols, factor > 0 ? (float) factor : 0f, factor > 0);
                     }
+                    if (columnSums != null) {
+                        for (int j = 0; j < cols; j++) {
+                            columnSums[j] += buf[p + j];
+                        }
+                    }
                 }
                 if (out != null) {
                     out.put(dstOff + r0 * cols, buf, 0, n);
@@ -115,11 +127,82 @@ final class HostRows {
                         double factor = c[r / rowsPerFactor];
                         scale(buf, p, cols, factor > 0 ? factor : 0.0, factor > 0);
                     }
+                    if (columnSums != null) {
+                        for (int j = 0; j < cols; j++) {
+                            columnSums[j] += buf[p + j];
+                        }
+                    }
                 }
                 if (out != null) {
                     out.put(dstOff + r0 * cols, buf, 0, n);
                 }
             }
+        }
+    }
+
+    /**
+     * @return whether {@code a} is a FLOAT/DOUBLE vector or matrix whose elements fill one contiguous range of its
+     * buffer, in 'c' or 'f' order
+     */
+    static boolean isDense(INDArray a) {
+        DataType dt = a.dataType();
+        if ((dt != DataType.FLOAT && dt != DataType.DOUBLE) || a.isEmpty() || a.rank() < 1 || a.rank() > 2
+                || a.data().dataType() != dt) {
+            return false;
+        }
+        long rows = a.rank() == 2 ? a.size(0) : 1;
+        long cols = a.size(a.rank() - 1);
+        long rowStride = rows == 1 ? 0 : a.stride(0);
+        long colStride = cols == 1 ? 0 : a.stride(a.rank() - 1);
+        boolean cDense = (colStride == 0 || colStride == 1) && (rows == 1 || rowStride == cols);
+        boolean fDense = (rowStride == 0 || rowStride == 1) && (cols == 1 || colStride == rows);
+        return (cDense || fDense) && a.offset() >= 0 && a.offset() + rows * cols <= Math.min(Integer.MAX_VALUE,
+                a.data().underlyingLength());
+    }
+
+    /** Sets every element of {@code a} to 0 (through its memory when it is {@link #isDense dense}). */
+    void zero(INDArray a) {
+        if (!isDense(a)) {
+            a.assign(0.0);
+            return;
+        }
+        put(a, null);
+    }
+
+    /**
+     * Sets element j of the vector {@code a} (rank 1, or one row or one column) to {@code values[j]} rounded to its
+     * type.
+     */
+    void setVector(INDArray a, double[] values) {
+        boolean vector = a.rank() == 1 || (a.rank() == 2 && (a.size(0) == 1 || a.size(1) == 1));
+        if (!vector) {
+            throw new IllegalArgumentException("Not a vector: " + a.shapeInfoToString());
+        }
+        if (!isDense(a)) {
+            for (long j = 0; j < a.length(); j++) {
+                a.putScalar(j, values[(int) j]);
+            }
+            return;
+        }
+        put(a, values);
+    }
+
+    /** Writes {@code values} (or zeros) over the contiguous memory of the dense array {@code a}. */
+    private void put(INDArray a, double[] values) {
+        int n = Math.toIntExact(a.length());
+        int off = (int) a.offset();
+        if (a.dataType() == DataType.FLOAT) {
+            float[] buf = floats(n);
+            for (int j = 0; j < n; j++) {
+                buf[j] = values == null ? 0f : (float) values[j];
+            }
+            a.data().asNioFloat().put(off, buf, 0, n);
+        } else {
+            double[] buf = doubles(n);
+            for (int j = 0; j < n; j++) {
+                buf[j] = values == null ? 0.0 : values[j];
+            }
+            a.data().asNioDouble().put(off, buf, 0, n);
         }
     }
 

@@ -59,6 +59,7 @@ public final class LinearGradientFactor {
     /** ||x<sub>i</sub>||<sup>2</sup> and ||d<sub>i</sub>||<sup>2</sup> (T = 1), valid when {@link #rowNormsReady} */
     private double[] xSq = new double[0];
     private double[] dSq = new double[0];
+    private double[] columnSums = new double[0];
     private boolean rowNormsReady;
 
     /**
@@ -247,9 +248,9 @@ public final class LinearGradientFactor {
                     anyExcluded = true;
                 }
             }
-            weightView.assign(0.0);
+            host.zero(weightView);
             if (biasView != null) {
-                biasView.assign(0.0);
+                host.zero(biasView);
             }
             if (!anyIncluded) {
                 return;
@@ -261,8 +262,14 @@ public final class LinearGradientFactor {
             boolean scaleX = biasKey == null && x.size(1) < d.size(1);
             INDArray side = scaleX ? x : d;
             INDArray scaled = scaledRows.view(dt, n, side.size(1));
+            double[] biasSum = null;
             if (HostRows.supports(side)) {
-                host.scaleRows(side, clipFactors, t, scaled); // rows of excluded examples are written as zeros
+                // rows of excluded examples are written as zeros; the bias gradient is the column sum of the result
+                if (biasView != null) {
+                    columnSums = zeroed(columnSums, (int) side.size(1));
+                    biasSum = columnSums;
+                }
+                host.scaleRows(side, clipFactors, t, scaled, biasSum);
             } else {
                 Nd4j.getExecutioner().exec(new BroadcastMulOp(side, rowFactors(clipFactors, dt), scaled, 0));
                 if (anyExcluded) {
@@ -274,7 +281,9 @@ public final class LinearGradientFactor {
                 other = withoutNonFiniteExcludedRows(clipFactors, other);
             }
             Nd4j.gemm(scaleX ? scaled : other, scaleX ? other : scaled, weightView, true, false, scale, 0.0);
-            if (biasView != null) {
+            if (biasSum != null) {
+                host.setVector(biasView, biasSum);
+            } else if (biasView != null) {
                 scaled.sum(biasView, 0);
             }
         }

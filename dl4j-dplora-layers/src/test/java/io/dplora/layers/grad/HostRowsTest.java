@@ -95,7 +95,9 @@ class HostRowsTest {
         Nd4j.getExecutioner().exec(new BroadcastMulOp(side, factors, expected, 0));
 
         INDArray out = viewAtOffset(Nd4j.zeros(dt, m * t, cols), 17).assign(Double.NaN);
-        new HostRows().scaleRows(side, c, t, out);
+        double[] columnSums = new double[cols + 1];
+        new HostRows().scaleRows(side, c, t, out, columnSums);
+        double[] expectedSums = new double[cols + 1];
         for (int row = 0; row < m * t; row++) {
             boolean excluded = !(c[row / t] > 0);
             for (int j = 0; j < cols; j++) {
@@ -105,9 +107,44 @@ class HostRowsTest {
                     assertEquals(0L, Double.doubleToRawLongBits(got), "row " + row + " is +0.0");
                 } else {
                     assertEquals(expected.getDouble(row, j), got, 0.0, "row " + row + " col " + j);
+                    expectedSums[j] += got;
                 }
             }
         }
+        for (int j = 0; j <= cols; j++) {
+            assertEquals(expectedSums[j], columnSums[j], 1e-12 * (1 + Math.abs(expectedSums[j])), "column " + j);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"FLOAT", "DOUBLE"})
+    void zeroAndSetVectorWriteOnlyTheArraysElements(DataType dt) {
+        INDArray flat = Nd4j.create(dt, 1, 60).assign(7.0);
+        INDArray fMatrix = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(3, 23)).reshape('f', 4, 5);
+        INDArray row = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(30, 36)).reshape('c', 1, 6);
+        INDArray strided = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(40, 60)).reshape('c', 4, 5)
+                .get(NDArrayIndex.all(), NDArrayIndex.interval(1, 3));
+        assertTrue(HostRows.isDense(fMatrix) && HostRows.isDense(row));
+        assertFalse(HostRows.isDense(strided));
+        HostRows h = new HostRows();
+        h.zero(fMatrix);
+        h.zero(strided);
+        double[] v = {1.0 / 3, -2.5, 1e-40, 4, 5, 6};
+        h.setVector(row, v);
+        for (int j = 0; j < 60; j++) {
+            double e;
+            if (j >= 3 && j < 23) {
+                e = 0.0;
+            } else if (j >= 30 && j < 36) {
+                e = dt == DataType.FLOAT ? (double) (float) v[j - 30] : v[j - 30];
+            } else if (j >= 40 && ((j - 40) % 5 == 1 || (j - 40) % 5 == 2)) {
+                e = 0.0;
+            } else {
+                e = 7.0;
+            }
+            assertEquals(e, flat.getDouble(0, j), 0.0, "element " + j);
+        }
+        assertThrows(IllegalArgumentException.class, () -> h.setVector(fMatrix, new double[20]));
     }
 
     @Test
