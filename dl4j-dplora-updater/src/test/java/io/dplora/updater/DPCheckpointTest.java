@@ -55,7 +55,7 @@ class DPCheckpointTest {
         PrivateTraining a = DPLoRA.makePrivate(whole, DATA, config(10));
         a.fit();
         double uninterrupted = a.epsilon();
-        assertEquals(NoiseCalibration.epsilon(1.1, 0.2, 10, 1e-5, AccountantType.RDP), uninterrupted,
+        assertEquals(NoiseCalibration.epsilon(1.1, 0.2, 10, 1e-5, config(10).getAccountant()), uninterrupted,
                 1e-12 * uninterrupted);
 
         PrivateTraining b = DPLoRA.makePrivate(interrupted, DATA, config(10));
@@ -110,7 +110,7 @@ class DPCheckpointTest {
         DPCheckpoint.Restored<MultiLayerNetwork> r = DPCheckpoint.restoreMultiLayerNetwork(file);
         assertEquals(3, r.ledger().totalSteps());
         assertArrayEquals(flat(net.params()), flat(r.network().params()), 0.0);
-        assertEquals(t.epsilon(), r.ledger().epsilon(1e-5, AccountantType.RDP), 1e-12);
+        assertEquals(t.epsilon(), r.ledger().epsilon(1e-5, config(3).getAccountant()), 1e-12);
     }
 
     @Test

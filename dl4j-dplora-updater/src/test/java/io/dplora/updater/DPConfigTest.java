@@ -61,7 +61,7 @@ class DPConfigTest {
     @Test
     void defaults() {
         DPConfig c = valid().build();
-        assertEquals(AccountantType.RDP, c.getAccountant());
+        assertEquals(AccountantType.PLD, c.getAccountant());
         assertEquals(ClippingMode.FLAT, c.getClipping());
         assertEquals(Integer.MAX_VALUE, c.getMaxPhysicalBatchSize());
         assertFalse(c.isSecureRandom());

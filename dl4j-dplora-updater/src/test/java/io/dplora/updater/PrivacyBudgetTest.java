@@ -89,16 +89,17 @@ class PrivacyBudgetTest {
     void listenerReportsEveryKLogicalStepsAndAtEpochEnds() {
         DataSet data = TestSupport.data(9, 40);
         ComputationGraph net = TestSupport.loraGraph(10, new Adam(0.01));
-        PrivateTraining t = DPLoRA.makePrivate(net, data, DPConfig.builder().noiseMultiplier(1.0).delta(DELTA)
+        DPConfig config = DPConfig.builder().noiseMultiplier(1.0).delta(DELTA)
                 .maxGradNorm(1.0).expectedBatchSize(4).steps(14).maxPhysicalBatchSize(2).reportEvery(3).seed(1)
-                .build());
+                .build();
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config);
         List<PrivacyReport> reports = new ArrayList<>();
         t.listener().setCallback(reports::add);
         t.fit();                                        // epochs of ceil(40/4) = 10 steps: 10 + 4
         List<String> seen = new ArrayList<>();
         for (PrivacyReport r : reports) {
             seen.add(r.steps() + (r.epochEnd() ? "e" : ""));
-            assertEquals(NoiseCalibration.epsilon(1.0, 0.1, r.steps(), DELTA, AccountantType.RDP), r.epsilon(),
+            assertEquals(NoiseCalibration.epsilon(1.0, 0.1, r.steps(), DELTA, config.getAccountant()), r.epsilon(),
                     1e-9 * r.epsilon());
         }
         // micro-batches make DL4J iterate more often, but reports follow logical steps, once each
@@ -111,13 +112,14 @@ class PrivacyBudgetTest {
         double target = 2.0;
         DataSet data = TestSupport.data(4, N);
         ComputationGraph net = TestSupport.loraGraph(5, new Adam(0.01));
-        PrivateTraining t = DPLoRA.makePrivate(net, data, DPConfig.builder().targetEpsilon(target).delta(DELTA)
-                .maxGradNorm(1.0).expectedBatchSize(E).epochs(3).seed(6).build());
+        DPConfig config = DPConfig.builder().targetEpsilon(target).delta(DELTA)
+                .maxGradNorm(1.0).expectedBatchSize(E).epochs(3).seed(6).build();
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config);
         long planned = (long) Math.ceil(3.0 * N / E);
         assertEquals(planned, t.stepLimit());
         double sigma = t.noiseMultiplier();
-        assertTrue(NoiseCalibration.epsilon(sigma, Q, planned, DELTA, AccountantType.RDP) <= target);
-        assertTrue(NoiseCalibration.epsilon(sigma * 0.99, Q, planned, DELTA, AccountantType.RDP) > target,
+        assertTrue(NoiseCalibration.epsilon(sigma, Q, planned, DELTA, config.getAccountant()) <= target);
+        assertTrue(NoiseCalibration.epsilon(sigma * 0.99, Q, planned, DELTA, config.getAccountant()) > target,
                 "calibration should not waste noise");
         t.fit();
         assertEquals(planned, t.stepsTaken());
