@@ -136,6 +136,14 @@ public final class LinearGradientFactor {
         return a;
     }
 
+    /**
+     * Sets a gradient view to zero, as a backward pass with per-example gathering leaves the views this factor covers
+     * until {@link #writeClippedSum} fills them (written through the view's memory when it is dense).
+     */
+    public void zeroGradient(INDArray view) {
+        host.zero(view);
+    }
+
     /** Drops the references to the stashed batch; buffers are kept for reuse. */
     public void clear() {
         x = null;

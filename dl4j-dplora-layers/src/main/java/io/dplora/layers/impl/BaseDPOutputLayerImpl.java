@@ -76,7 +76,7 @@ public abstract class BaseDPOutputLayerImpl<C extends BaseDPOutputLayer> extends
             // with gathering, the book-keeping clipped sum replaces the batch gradient: views stay zero until then
             INDArray gW = gradientViews.get(W);
             if (gather) {
-                gW.assign(0.0);
+                perExample.factors().get(0).zeroGradient(gW);
             } else {
                 Nd4j.gemm(x, delta, gW, true, false, 1.0, 0.0);
             }
@@ -84,7 +84,7 @@ public abstract class BaseDPOutputLayerImpl<C extends BaseDPOutputLayer> extends
             if (hasBias()) {
                 INDArray gb = gradientViews.get(B);
                 if (gather) {
-                    gb.assign(0.0);
+                    perExample.factors().get(0).zeroGradient(gb);
                 } else {
                     delta.sum(gb, 0);
                 }

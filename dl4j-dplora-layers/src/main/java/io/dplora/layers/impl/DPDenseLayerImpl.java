@@ -51,7 +51,7 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
         // with gathering, the book-keeping clipped sum replaces the batch gradient: views stay zero until then
         INDArray gW = gradientViewMap().get(W);
         if (gather) {
-            gW.assign(0.0);
+            perExampleState().factors().get(0).zeroGradient(gW);
         } else {
             Nd4j.gemm(f.x, delta, gW, true, false, 1.0, 0.0);
         }
@@ -59,7 +59,7 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
         if (layerConf().hasBias()) {
             INDArray gb = gradientViewMap().get(B);
             if (gather) {
-                gb.assign(0.0);
+                perExampleState().factors().get(0).zeroGradient(gb);
             } else {
                 delta.sum(gb, 0);
             }

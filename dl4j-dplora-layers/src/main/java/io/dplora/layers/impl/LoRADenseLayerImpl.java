@@ -105,7 +105,7 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
         // with gathering, the book-keeping clipped sum replaces the batch gradient: views stay zero until then
         INDArray gB = gradientViewMap().get(B);
         if (gather) {
-            gB.assign(0.0);
+            perExampleState().factors().get(0).zeroGradient(gB);
         } else {
             Nd4j.gemm(f.u, delta, gB, true, false, s, 0.0);
         }
@@ -113,7 +113,7 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
         if (c.getMode() == LoRAMode.VANILLA) {
             INDArray gA = gradientViewMap().get(A);
             if (gather) {
-                gA.assign(0.0);
+                perExampleState().factors().get(1).zeroGradient(gA);
             } else {
                 Nd4j.gemm(f.xLora, v, gA, true, false, 1.0, 0.0);
             }
