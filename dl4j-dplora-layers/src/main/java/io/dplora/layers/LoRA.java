@@ -39,7 +39,10 @@ public final class LoRA {
      * None (applied after a DP step it would change the calibrated noise scale; per-example clipping replaces it).
      *
      * <p>The result shares no parameter array with {@code pretrained}, which is left untouched; before training
-     * (B = 0) its outputs equal the pretrained network's. Iteration and epoch counters start at 0.
+     * (B = 0) its outputs equal the pretrained network's. Iteration and epoch counters start at 0. Each adapter's A is
+     * drawn ({@link LoRAInit}) from the spec's {@link LoRASpec.Builder#seed(long) seed}, by default from the
+     * pretrained network's configuration seed; ND4J's generator is never seeded with 0 (see
+     * {@link io.dplora.layers.lora.Nd4jSeeds}), so equal seeds give equal A.
      *
      * @throws IllegalArgumentException naming the layer: a target that does not exist or is not a DenseLayer, a
      *                                  trainable layer of an unsupported type, a layer that already has a LoRA

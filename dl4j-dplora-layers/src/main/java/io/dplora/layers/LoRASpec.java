@@ -20,7 +20,10 @@ import java.util.function.Predicate;
  *   <li>{@code trainable}: further layers trained in full with exact per-example gradients (typically a new or
  *       re-used classification head): OutputLayer, RnnOutputLayer and DenseLayer become DPOutputLayer,
  *       DPRnnOutputLayer and DPDenseLayer with their weights kept;</li>
- *   <li>{@code updater}: optional updater for all trainable parameters (default: each layer keeps its own).</li>
+ *   <li>{@code updater}: optional updater for all trainable parameters (default: each layer keeps its own);</li>
+ *   <li>{@code seed}: the seed from which the adapters' random A are drawn (default: the pretrained network's own
+ *       configuration seed, so every conversion of one network gets the same A unless a seed is given; see
+ *       {@link Builder#seed(long)}).</li>
  * </ul>
  * Every other layer is frozen. Privacy: the spec decides which parameters are trained; all of them are supplied with
  * exact per-example gradients, nothing else can change.
@@ -36,6 +39,7 @@ public final class LoRASpec {
     private final double loraDropout;
     private final Set<String> trainable;
     private final IUpdater updater;
+    private final Long seed;
 
     private LoRASpec(Builder b) {
         this.targetNames = Collections.unmodifiableSet(new LinkedHashSet<>(b.targetNames));
@@ -47,6 +51,7 @@ public final class LoRASpec {
         this.loraDropout = b.loraDropout;
         this.trainable = Collections.unmodifiableSet(new LinkedHashSet<>(b.trainable));
         this.updater = b.updater;
+        this.seed = b.seed;
     }
 
     public static Builder builder() {
@@ -92,11 +97,20 @@ public final class LoRASpec {
         return updater;
     }
 
+    /**
+     * @return the seed of the adapters' A, or null to use the pretrained network's configuration seed (see
+     *         {@link Builder#seed(long)})
+     */
+    public Long seed() {
+        return seed;
+    }
+
     @Override
     public String toString() {
         return "LoRASpec(targets=" + (targetPredicate != null ? "<predicate>" : targetNames) + ", rank=" + rank
                 + ", alpha=" + alpha + ", mode=" + mode + ", aInit=" + aInit + ", loraDropout=" + loraDropout
-                + ", trainable=" + trainable + ", updater=" + updater + ")";
+                + ", trainable=" + trainable + ", updater=" + updater + ", seed=" + (seed == null ? "<network's>" : seed)
+                + ")";
     }
 
     /** Builder; {@link #build()} validates and throws {@link IllegalArgumentException} naming the problem. */
@@ -110,6 +124,7 @@ public final class LoRASpec {
         private double loraDropout;
         private final Set<String> trainable = new LinkedHashSet<>();
         private IUpdater updater;
+        private Long seed;
 
         private Builder() {
         }
@@ -181,6 +196,28 @@ public final class LoRASpec {
         /** @param updater updater for every trainable parameter (default: each layer keeps its own) */
         public Builder updater(IUpdater updater) {
             this.updater = updater;
+            return this;
+        }
+
+        /**
+         * The seed from which {@link LoRA#apply} draws the random initialisation of every adapter's A ({@link LoRAInit};
+         * B always starts at zero). {@code apply} seeds ND4J's generator with
+         * {@link io.dplora.layers.lora.Nd4jSeeds#forNd4j(long) Nd4jSeeds.forNd4j(seed)} (never 0: ND4J's native
+         * generator ignores a seed of 0) through the converted network's configuration, whose initialisation then
+         * draws A; the converted configuration carries that derived seed. Equal seeds give equal A on the same network
+         * architecture, different seeds different A; any seed, 0 included, is reproducible.
+         *
+         * <p>Default (no seed given): the pretrained network's configuration seed (a ComputationGraph's default
+         * configuration, a MultiLayerNetwork's first layer), passed through the same derivation, so repeated
+         * conversions of one network get the same A. Give each run its own seed to vary A between runs.
+         *
+         * <p>Privacy: A's initialisation is data-independent, so the seed carries no private information; in
+         * {@link LoRAMode#FFA} A stays at this random projection.
+         *
+         * @param seed any long, including 0
+         */
+        public Builder seed(long seed) {
+            this.seed = seed;
             return this;
         }
 

@@ -73,6 +73,21 @@ final class GraphStructure extends NetworkStructure {
     }
 
     @Override
+    long initSeed() {
+        return conf.getDefaultConfiguration().getSeed();
+    }
+
+    @Override
+    void setInitSeed(long seed) {
+        conf.getDefaultConfiguration().setSeed(seed);
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex) {
+                ((LayerVertex) v).getLayerConf().setSeed(seed);
+            }
+        }
+    }
+
+    @Override
     void resetCounters() {
         conf.setIterationCount(0);
         conf.setEpochCount(0);

@@ -90,6 +90,18 @@ final class ListStructure extends NetworkStructure {
     }
 
     @Override
+    long initSeed() {
+        return conf.getConf(0).getSeed();
+    }
+
+    @Override
+    void setInitSeed(long seed) {
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            conf.getConf(i).setSeed(seed);
+        }
+    }
+
+    @Override
     void resetCounters() {
         conf.setIterationCount(0);
         conf.setEpochCount(0);

@@ -33,8 +33,10 @@ import java.util.Set;
  *       in both cases with NoOp updaters, no regularisation and no dropout);</li>
  *   <li>dense layers fed through an RnnToFeedForwardPreProcessor are switched to native sequence input (rows stay
  *       grouped by example, which exact per-example gradients need) and their consumers' preprocessors adjusted;</li>
- *   <li>a new network is built, all pretrained parameters copied (no shared arrays), iteration/epoch counters reset,
- *       and every non-trained parameter verified to be frozen.</li>
+ *   <li>a new network is built with its initialisation seed set to {@link Nd4jSeeds#forNd4j(long)} of the spec's seed
+ *       (or of the pretrained configuration's seed), so DL4J's initialisation draws the adapters' A from it; all
+ *       pretrained parameters are copied over the other initial values (no shared arrays), iteration/epoch counters
+ *       reset, and every non-trained parameter verified to be frozen.</li>
  * </ol>
  */
 final class LoRAConversion {
@@ -81,6 +83,8 @@ final class LoRAConversion {
             }
         }
         s.resetCounters();
+        // DL4J's init() seeds ND4J's generator with this value and then draws every initial parameter, A included
+        s.setInitSeed(Nd4jSeeds.forNd4j(spec.seed() != null ? spec.seed() : s.initSeed()));
         Model net = s.build();
         for (String n : layers) {
             copyParams(s.runtimeLayer(original, n), s.runtimeLayer(net, n), n);

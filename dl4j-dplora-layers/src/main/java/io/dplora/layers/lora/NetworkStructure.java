@@ -30,6 +30,15 @@ abstract class NetworkStructure {
 
     abstract void setPreprocessor(String name, InputPreProcessor preprocessor);
 
+    /**
+     * @return the seed DL4J gives ND4J's generator when it initialises a network of this configuration (CG: the
+     *         default configuration's, MLN: the first layer's)
+     */
+    abstract long initSeed();
+
+    /** Sets the seed of {@link #initSeed()} (and of every layer's configuration, so the copy stays consistent). */
+    abstract void setInitSeed(long seed);
+
     /** Resets the iteration and epoch counters (a converted network starts a fresh optimisation). */
     abstract void resetCounters();
 
