@@ -86,12 +86,11 @@ public final class FineTuner {
     }
 
     /**
-     * The LoRA network of a run: a copy of the base whose random initialisations (the adapters' A) follow the run's
-     * seed, converted by {@code LoRA.apply} with Adam at the run's learning rate for every trainable parameter.
+     * The LoRA network of a run, converted by {@code LoRA.apply} with Adam at the run's learning rate for every
+     * trainable parameter; the adapters' random A are drawn from the run's seed ({@code LoRASpec.seed}, which never
+     * reaches ND4J's generator as 0).
      */
     static ComputationGraph convert(Task task, ComputationGraph base, RunSettings s) {
-        ComputationGraph seeded = base.clone();
-        seeded.getConfiguration().getDefaultConfiguration().setSeed(initSeed(s.seed()));
         LoRASpec spec = LoRASpec.builder()
                 .targets(task.loraTargets().toArray(String[]::new))
                 .rank(s.rank())
@@ -99,21 +98,8 @@ public final class FineTuner {
                 .mode(s.method().loraMode())
                 .trainable(task.head())
                 .updater(new Adam(s.learningRate()))
+                .seed(s.seed())
                 .build();
-        return LoRA.apply(seeded, spec);
-    }
-
-    /**
-     * The seed that DL4J gives ND4J's generator before it draws the adapters' A, derived from the run seed by a
-     * SplitMix64 step and never 0: ND4J's native generator (1.0.0-M2.1) does not reset its state on
-     * {@code setSeed(0)}, so a seed of 0 would make the initialisation depend on what was drawn before (measured:
-     * two {@code setSeed(0); rand(3)} in a row differ, other seeds repeat).
-     */
-    static long initSeed(long runSeed) {
-        long z = runSeed + 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z = z ^ (z >>> 31);
-        return z == 0 ? 1 : z;
+        return LoRA.apply(base, spec);
     }
 }
