@@ -33,11 +33,8 @@ public final class BenchReport {
 
     /** The three step variants, in table order. */
     public static final List<String> VARIANTS = List.of("nonprivate", "dp", "loop");
-    /**
-     * Memory variants: (a), (b), and (b) fed by a {@link PullRowsDataSource} (what-if for the proposed sampler
-     * change; never part of the headline).
-     */
-    public static final List<String> MEMORY_VARIANTS = List.of("nonprivate", "dp", "dp_pullrows");
+    /** Memory variants: (a) and (b). */
+    public static final List<String> MEMORY_VARIANTS = List.of("nonprivate", "dp");
 
     private final Map<String, Object> environment;
     private final Map<String, Map<Integer, Map<String, Timing>>> steps = new LinkedHashMap<>();
@@ -229,12 +226,6 @@ public final class BenchReport {
                         memoryRatio(model, b, "peak_native_bytes"));
                 putIfPresent(j, "memory_" + model + "_b" + b + "_rss_dp_over_nonprivate",
                         memoryRatio(model, b, "peak_rss_bytes"));
-                Map<String, Object> a = mem(model, b, "nonprivate");
-                Map<String, Object> f = mem(model, b, "dp_pullrows");
-                if (a != null && f != null) {
-                    j.put("memory_" + model + "_b" + b + "_dp_pullrows_over_nonprivate",
-                            num(f, "peak_total_bytes") / num(a, "peak_total_bytes"));
-                }
             }
         }
         j.put("targets", targets(j));
@@ -362,12 +353,6 @@ public final class BenchReport {
                             fmt(memoryRatio(model, b, "peak_heap_used_bytes"), "%.3f"),
                             fmt(memoryRatio(model, b, "peak_native_bytes"), "%.3f"),
                             fmt(memoryRatio(model, b, "peak_rss_bytes"), "%.3f")));
-                    Map<String, Object> a = mem(model, b, "nonprivate");
-                    Map<String, Object> f = mem(model, b, "dp_pullrows");
-                    if (a != null && f != null) {
-                        sb.append(String.format(Locale.ROOT, "  %-9s %6d what-if (DP with a pullRows source)/a: "
-                                + "total %.3f%n", model, b, num(f, "peak_total_bytes") / num(a, "peak_total_bytes")));
-                    }
                 }
             }
         }

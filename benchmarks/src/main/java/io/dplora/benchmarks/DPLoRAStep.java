@@ -42,14 +42,6 @@ public final class DPLoRAStep implements TrainingStep {
      * @param batchSize B
      */
     public DPLoRAStep(BenchModel model, int batchSize) {
-        this(model, batchSize, false);
-    }
-
-    /**
-     * @param fastSource true: feed the sampler from a {@link PullRowsDataSource} (public IndexedDataSource overload)
-     *                   instead of the library's in-memory source; only for the breakdown's what-if figure
-     */
-    DPLoRAStep(BenchModel model, int batchSize, boolean fastSource) {
         this.net = model.loraNetwork(MODEL_SEED);
         DataSet data = model.data(batchSize, DATA_SEED);
         DPConfig config = DPConfig.builder()
@@ -63,8 +55,7 @@ public final class DPLoRAStep implements TrainingStep {
                 .accountant(AccountantType.RDP)
                 .reportEvery(Integer.MAX_VALUE)
                 .build();
-        this.training = fastSource ? DPLoRA.makePrivate(net, new PullRowsDataSource(data), config)
-                : DPLoRA.makePrivate(net, data, config);
+        this.training = DPLoRA.makePrivate(net, data, config);
         this.batchSize = batchSize;
     }
 

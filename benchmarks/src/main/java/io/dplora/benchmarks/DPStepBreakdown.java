@@ -9,11 +9,9 @@ import java.util.Map;
 /**
  * Where the time of a DP step goes, in this JVM:
  * <ol>
- *   <li>a paired, interleaved timing of (a) the non-private fit, (b) the DP-LoRA step, and (b') the same DP step fed
- *       by a {@link PullRowsDataSource} through the public {@code IndexedDataSource} overload of
- *       {@code DPLoRA.makePrivate} (what-if: the sampler's batch materialisation done with one native gather). The
- *       three run in rotation (a b b', b b' a, b' a b, ...), so load changes on a shared machine hit all alike;
- *       medians, and the median of the per-round ratios;</li>
+ *   <li>a paired, interleaved timing of (a) the non-private fit and (b) the DP-LoRA step, in alternating order
+ *       (a b, b a, ...), so load changes on a shared machine hit both alike; medians, and the median of the
+ *       per-round ratios;</li>
  *   <li>a JFR sampling profile of (a) and of (b) ({@link JfrStepProfile}): the share of samples per component,
  *       turned into milliseconds per step with the median step time of the paired timing.</li>
  * </ol>
@@ -42,38 +40,30 @@ final class DPStepBreakdown {
         out.put("rounds", rounds);
         NonPrivateStep a = new NonPrivateStep(model, batch);
         DPLoRAStep b = new DPLoRAStep(model, batch);
-        DPLoRAStep fast = new DPLoRAStep(model, batch, true);
-        TrainingStep[] steps = {a, b, fast};
+        TrainingStep[] steps = {a, b};
         for (int i = 0; i < warmup; i++) {
             for (TrainingStep s : steps) {
                 s.step();
             }
         }
-        double[][] t = new double[3][rounds];
+        double[][] t = new double[2][rounds];
         double[] ratioB = new double[rounds];
-        double[] ratioFast = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            for (int k = 0; k < 3; k++) {
-                int v = (r + k) % 3;
+            for (int k = 0; k < 2; k++) {
+                int v = (r + k) % 2;
                 long t0 = System.nanoTime();
                 steps[v].step();
                 t[v][r] = (System.nanoTime() - t0) / 1e6;
             }
             ratioB[r] = t[1][r] / t[0][r];
-            ratioFast[r] = t[2][r] / t[0][r];
         }
         b.verify(warmup + rounds);
-        fast.verify(warmup + rounds);
         double ta = median(t[0]);
         double tb = median(t[1]);
-        double tf = median(t[2]);
         out.put("nonprivate_fit_ms", ta);
         out.put("dp_step_ms", tb);
-        out.put("dp_step_pullrows_source_ms", tf);
         out.put("dp_over_nonprivate_paired_median", median(ratioB));
         out.put("dp_over_nonprivate_ratio_of_medians", tb / ta);
-        out.put("dp_pullrows_source_over_nonprivate_paired_median", median(ratioFast));
-        out.put("dp_pullrows_source_over_nonprivate_ratio_of_medians", tf / ta);
         out.put("profile_dp_step", profileMs(b, tb));
         out.put("profile_nonprivate_fit", profileMs(a, ta));
         return out;

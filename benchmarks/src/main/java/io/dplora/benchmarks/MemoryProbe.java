@@ -12,8 +12,7 @@ import java.util.Map;
  * different variants never mix): builds the network and data, records the baseline, runs {@code steps} logical
  * steps while a {@link MemorySampler} tracks the peaks, and prints one JSON object as the last line of stdout.
  *
- * <p>Usage: {@code MemoryProbe <mlp|sequence> <nonprivate|dp|dp_pullrows> <batch> <steps>} (dp_pullrows: the DP step
- * fed by a {@link PullRowsDataSource}, a what-if for the proposed sampler change); run with a fixed pre-touched heap
+ * <p>Usage: {@code MemoryProbe <mlp|sequence> <nonprivate|dp> <batch> <steps>}; run with a fixed pre-touched heap
  * ({@code -Xms1g -Xmx1g -XX:+AlwaysPreTouch}).
  */
 public final class MemoryProbe {
@@ -23,7 +22,7 @@ public final class MemoryProbe {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 4) {
-            System.err.println("usage: MemoryProbe <mlp|sequence> <nonprivate|dp|dp_pullrows> <batch> <steps>");
+            System.err.println("usage: MemoryProbe <mlp|sequence> <nonprivate|dp> <batch> <steps>");
             System.exit(2);
         }
         BenchModel model = BenchModel.of(args[0]);
@@ -33,9 +32,7 @@ public final class MemoryProbe {
         TrainingStep step = switch (variant) {
             case "nonprivate" -> new NonPrivateStep(model, batch);
             case "dp" -> new DPLoRAStep(model, batch);
-            case "dp_pullrows" -> new DPLoRAStep(model, batch, true);
-            default -> throw new IllegalArgumentException("variant must be nonprivate, dp or dp_pullrows, got "
-                    + variant);
+            default -> throw new IllegalArgumentException("variant must be nonprivate or dp, got " + variant);
         };
         System.gc();
         long rssBefore = MemorySampler.residentSetSize();
