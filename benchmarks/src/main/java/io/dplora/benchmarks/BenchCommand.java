@@ -258,8 +258,9 @@ public final class BenchCommand implements Callable<Integer> {
             for (BenchModel model : modelList) {
                 attempt(report, "breakdown " + model.key(), () -> {
                     progress("breakdown of the DP step: " + model.key() + " B=" + b + " (this JVM)");
-                    report.addBreakdown(model.key(), b, new DPStepBreakdown(model, b, quick ? 9 : 60,
-                            quick ? 3 : 10, java.time.Duration.ofSeconds(quick ? 3 : 20)).run());
+                    report.addBreakdown(model.key(), b, new DPStepBreakdown(model, b,
+                            java.time.Duration.ofSeconds(quick ? 2 : 10), java.time.Duration.ofSeconds(quick ? 3 : 20),
+                            java.time.Duration.ofSeconds(quick ? 4 : 30)).run());
                 });
             }
         }

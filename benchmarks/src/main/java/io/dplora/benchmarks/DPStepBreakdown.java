@@ -2,33 +2,45 @@ package io.dplora.benchmarks;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Where the time of a DP step goes, in this JVM:
  * <ol>
  *   <li>a paired, interleaved timing of (a) the non-private fit and (b) the DP-LoRA step, in alternating order
- *       (a b, b a, ...), so load changes on a shared machine hit both alike; medians, and the median of the
- *       per-round ratios;</li>
- *   <li>a JFR sampling profile of (a) and of (b) ({@link JfrStepProfile}): the share of samples per component,
- *       turned into milliseconds per step with the median step time of the paired timing.</li>
+ *       (a b, b a, ...) for a fixed time after a timed warm-up, so load changes on a shared machine hit both alike;
+ *       medians, and the median of the per-round ratios;</li>
+ *   <li>a JFR sampling profile of (a) and (b) run interleaved in one recording
+ *       ({@link JfrStepProfile#profileInterleaved}): per component, its share of each variant's samples times that
+ *       variant's mean step time in the recording, and the difference (b) - (a), largest first.</li>
  * </ol>
  */
 final class DPStepBreakdown {
 
+    private static final int MIN_ROUNDS = 10;
+
     private final BenchModel model;
     private final int batch;
-    private final int rounds;
-    private final int warmup;
+    private final Duration warmup;
+    private final Duration timing;
     private final Duration profileDuration;
 
-    DPStepBreakdown(BenchModel model, int batch, int rounds, int warmup, Duration profileDuration) {
+    /**
+     * @param warmup          time of the alternating warm-up
+     * @param timing          time of the paired timing (at least {@value #MIN_ROUNDS} rounds)
+     * @param profileDuration time of the interleaved JFR profile
+     */
+    DPStepBreakdown(BenchModel model, int batch, Duration warmup, Duration timing, Duration profileDuration) {
         this.model = model;
         this.batch = batch;
-        this.rounds = rounds;
         this.warmup = warmup;
+        this.timing = timing;
         this.profileDuration = profileDuration;
     }
 
@@ -37,47 +49,66 @@ final class DPStepBreakdown {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model.key());
         out.put("batch", batch);
-        out.put("rounds", rounds);
         NonPrivateStep a = new NonPrivateStep(model, batch);
         DPLoRAStep b = new DPLoRAStep(model, batch);
         TrainingStep[] steps = {a, b};
-        for (int i = 0; i < warmup; i++) {
-            for (TrainingStep s : steps) {
-                s.step();
-            }
-        }
-        double[][] t = new double[2][rounds];
-        double[] ratioB = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
+        long taken = 0;
+        long end = System.nanoTime() + warmup.toNanos();
+        do {
+            a.step();
+            b.step();
+            taken++;
+        } while (System.nanoTime() < end);
+        List<double[]> rounds = new ArrayList<>(); // {a ms, b ms}
+        end = System.nanoTime() + timing.toNanos();
+        while (System.nanoTime() < end || rounds.size() < MIN_ROUNDS) {
+            double[] t = new double[2];
             for (int k = 0; k < 2; k++) {
-                int v = (r + k) % 2;
+                int v = (rounds.size() + k) % 2;
                 long t0 = System.nanoTime();
                 steps[v].step();
-                t[v][r] = (System.nanoTime() - t0) / 1e6;
+                t[v] = (System.nanoTime() - t0) / 1e6;
             }
-            ratioB[r] = t[1][r] / t[0][r];
+            rounds.add(t);
+            taken++;
         }
-        b.verify(warmup + rounds);
-        double ta = median(t[0]);
-        double tb = median(t[1]);
-        out.put("nonprivate_fit_ms", ta);
-        out.put("dp_step_ms", tb);
-        out.put("dp_over_nonprivate_paired_median", median(ratioB));
-        out.put("dp_over_nonprivate_ratio_of_medians", tb / ta);
-        out.put("profile_dp_step", profileMs(b, tb));
-        out.put("profile_nonprivate_fit", profileMs(a, ta));
+        double[] ta = new double[rounds.size()];
+        double[] tb = new double[rounds.size()];
+        double[] ratio = new double[rounds.size()];
+        for (int r = 0; r < ta.length; r++) {
+            ta[r] = rounds.get(r)[0];
+            tb[r] = rounds.get(r)[1];
+            ratio[r] = tb[r] / ta[r];
+        }
+        out.put("rounds", ta.length);
+        out.put("nonprivate_fit_ms", median(ta));
+        out.put("dp_step_ms", median(tb));
+        out.put("dp_over_nonprivate_paired_median", median(ratio));
+        out.put("dp_over_nonprivate_ratio_of_medians", median(tb) / median(ta));
+
+        JfrStepProfile.Result[] p = JfrStepProfile.profileInterleaved(a, b, profileDuration);
+        taken += p[1].steps();
+        b.verify(taken);
+        out.put("profile_steps_each", (double) Math.min(p[0].steps(), p[1].steps()));
+        out.put("profile_nonprivate_fit_mean_ms", p[0].meanStepMs());
+        out.put("profile_dp_step_mean_ms", p[1].meanStepMs());
+        Map<String, Double> msA = p[0].msPerStep();
+        Map<String, Double> msB = p[1].msPerStep();
+        out.put("profile_dp_step", msB);
+        out.put("profile_nonprivate_fit", msA);
+        out.put("profile_dp_minus_nonprivate", difference(msA, msB));
         return out;
     }
 
-    /** JFR profile of {@code step}, as milliseconds per step by component (share of samples x median step time). */
-    private Map<String, Object> profileMs(TrainingStep step, double medianMs) throws IOException {
-        JfrStepProfile.Result r = JfrStepProfile.profile(step, profileDuration);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("steps_profiled", r.steps());
-        out.put("samples", r.samples());
-        r.byComponent().entrySet().stream()
-                .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
-                .forEach(e -> out.put(e.getKey(), medianMs * e.getValue() / Math.max(1, r.samples())));
+    /** @return b - a per component (0 where absent), largest absolute difference first */
+    static Map<String, Double> difference(Map<String, Double> a, Map<String, Double> b) {
+        Set<String> keys = new TreeSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        Map<String, Double> out = new LinkedHashMap<>();
+        keys.stream()
+                .map(k -> Map.entry(k, b.getOrDefault(k, 0.0) - a.getOrDefault(k, 0.0)))
+                .sorted((x, y) -> Double.compare(Math.abs(y.getValue()), Math.abs(x.getValue())))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
     }
 

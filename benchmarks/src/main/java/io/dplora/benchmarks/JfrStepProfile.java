@@ -11,17 +11,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A sampling profile of training steps with Java Flight Recorder (in this JVM, through the jdk.jfr API): the steps
- * run on the calling thread for a fixed time while JFR samples its stack every {@value #PERIOD_MS} ms, both in Java
- * code ({@code jdk.ExecutionSample}) and inside native ND4J/BLAS calls ({@code jdk.NativeMethodSample}), with the
- * same period so both count alike. Each sample is attributed to the first matching component of
- * {@link #COMPONENTS} (most specific first), found anywhere on its stack.
+ * A sampling profile of training steps with Java Flight Recorder (in this JVM, through the jdk.jfr API): two variants'
+ * steps run interleaved on the calling thread for a fixed time while JFR samples its stack every {@value #PERIOD_MS}
+ * ms, both in Java code ({@code jdk.ExecutionSample}) and inside native ND4J/BLAS calls
+ * ({@code jdk.NativeMethodSample}), with the same period so both count alike; each sample goes to the variant whose
+ * step was running, and within it to the first matching component of {@link #COMPONENTS} (most specific first),
+ * found anywhere on its stack.
  */
 final class JfrStepProfile {
 
@@ -33,7 +35,10 @@ final class JfrStepProfile {
      * ...StepFunction); a bare "method" matches that method of any class.
      */
     static final List<String[]> COMPONENTS = List.of(
-            new String[]{"sampler: materialise batch (IndexedDataSource.get)", "PoissonSamplingIterator.fetch"},
+            new String[]{"data: materialise the batch ((b) sampler gather, (a) iterator copy)",
+                    "PoissonSamplingIterator.fetch"},
+            new String[]{"data: materialise the batch ((b) sampler gather, (a) iterator copy)",
+                    "OneBatchIterator.next"},
             new String[]{"sampler: draw (Bernoulli per example)", "PoissonSamplingIterator.drawLogicalBatch"},
             new String[]{"per-example norms", "accumulateSquaredNorms"},
             new String[]{"book-keeping clipped sum", "writeClippedSum"},
@@ -58,34 +63,67 @@ final class JfrStepProfile {
     private JfrStepProfile() {
     }
 
-    /** The profile of one run. */
-    record Result(long steps, long samples, Map<String, Long> byComponent) {
+    /**
+     * The profile of one of two interleaved variants.
+     *
+     * @param steps        steps run under the recording
+     * @param meanStepMs   their mean wall time (measured in the recording's own run)
+     * @param samples      samples attributed to this variant
+     * @param byComponent  samples per component
+     */
+    record Result(long steps, double meanStepMs, long samples, Map<String, Long> byComponent) {
+
+        /** @return milliseconds per step of each component: its share of the samples times the mean step time */
+        Map<String, Double> msPerStep() {
+            Map<String, Double> out = new LinkedHashMap<>();
+            byComponent.entrySet().stream()
+                    .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                    .forEach(e -> out.put(e.getKey(), meanStepMs * e.getValue() / Math.max(1, samples)));
+            return out;
+        }
     }
 
-    /** Runs {@code step} repeatedly for {@code duration} under JFR and attributes the samples. */
-    static Result profile(TrainingStep step, Duration duration) throws IOException {
+    /**
+     * Runs {@code a} and {@code b} interleaved (a b b a a b b a ...) for {@code duration} under one JFR recording, and
+     * attributes each sample to the variant whose step was running at its time stamp, so both profiles see the same
+     * machine load.
+     *
+     * @return the profiles of a and b
+     */
+    static Result[] profileInterleaved(TrainingStep a, TrainingStep b, Duration duration) throws IOException {
         Path file = Files.createTempFile("dplora-bench-", ".jfr");
-        long steps = 0;
+        List<long[]> windows = new ArrayList<>(); // {start, end (epoch nanos), variant}
+        long[] steps = new long[2];
+        long[] nanos = new long[2];
         try {
             try (Recording r = new Recording()) {
                 r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(PERIOD_MS));
                 r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(PERIOD_MS));
                 r.start();
                 long end = System.nanoTime() + duration.toNanos();
-                while (System.nanoTime() < end) {
-                    step.step();
-                    steps++;
+                for (int k = 0; System.nanoTime() < end || k % 4 != 0; k++) {
+                    int v = ((k + 1) / 2) % 2;
+                    long w0 = epochNanos(Instant.now());
+                    long t0 = System.nanoTime();
+                    (v == 0 ? a : b).step();
+                    nanos[v] += System.nanoTime() - t0;
+                    windows.add(new long[]{w0, epochNanos(Instant.now()), v});
+                    steps[v]++;
                 }
                 r.stop();
                 r.dump(file);
             }
             long tid = Thread.currentThread().getId();
-            Map<String, Long> counts = new LinkedHashMap<>();
-            long samples = 0;
+            List<Map<String, Long>> counts = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+            long[] samples = new long[2];
             for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
                 RecordedThread t = e.getThread("sampledThread");
                 RecordedStackTrace st = e.getStackTrace();
                 if (t == null || st == null || t.getJavaThreadId() != tid) {
+                    continue;
+                }
+                int v = variantAt(windows, epochNanos(e.getStartTime()));
+                if (v < 0) {
                     continue;
                 }
                 List<String> frames = new ArrayList<>();
@@ -95,13 +133,39 @@ final class JfrStepProfile {
                         frames.add(type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName());
                     }
                 }
-                counts.merge(componentOf(frames), 1L, Long::sum);
-                samples++;
+                counts.get(v).merge(componentOf(frames), 1L, Long::sum);
+                samples[v]++;
             }
-            return new Result(steps, samples, counts);
+            Result[] out = new Result[2];
+            for (int v = 0; v < 2; v++) {
+                out[v] = new Result(steps[v], nanos[v] / 1e6 / Math.max(1, steps[v]), samples[v], counts.get(v));
+            }
+            return out;
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    private static long epochNanos(Instant i) {
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    /** @return the variant of the step window containing {@code t} (windows sorted by time), or -1 */
+    static int variantAt(List<long[]> windows, long t) {
+        int lo = 0;
+        int hi = windows.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long[] w = windows.get(mid);
+            if (t < w[0]) {
+                hi = mid - 1;
+            } else if (t > w[1]) {
+                lo = mid + 1;
+            } else {
+                return (int) w[2];
+            }
+        }
+        return -1;
     }
 
     /** @return the component of a sampled stack (frames as "SimpleClass.method", leaf first) */

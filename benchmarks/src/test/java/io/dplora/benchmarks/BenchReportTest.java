@@ -143,5 +143,39 @@ class BenchReportTest {
         assertEquals("optimiser (Adam) and parameter step", JfrStepProfile.componentOf(List.of(
                 "BaseNDArray.subi", "NegativeGradientStepFunction.step", "StochasticGradientDescent.optimize")));
         assertEquals(JfrStepProfile.OTHER, JfrStepProfile.componentOf(List.of("Solver.optimize")));
+        // both variants' batch materialisation land in one component, so the (b) - (a) difference compares them
+        assertEquals(JfrStepProfile.componentOf(List.of("Nd4j.pullRows", "InMemoryDataSource.get",
+                        "PoissonSamplingIterator.fetch", "PoissonSamplingIterator.next")),
+                JfrStepProfile.componentOf(List.of("DataSet.copy", "OneBatchIterator.next",
+                        "ComputationGraph.fit")));
+    }
+
+    @Test
+    void interleavedSamplesGoToTheStepRunningAtTheirTime() {
+        List<long[]> windows = List.of(new long[]{10, 20, 0}, new long[]{21, 35, 1}, new long[]{36, 40, 1},
+                new long[]{41, 60, 0});
+        assertEquals(0, JfrStepProfile.variantAt(windows, 10));
+        assertEquals(0, JfrStepProfile.variantAt(windows, 20));
+        assertEquals(1, JfrStepProfile.variantAt(windows, 21));
+        assertEquals(1, JfrStepProfile.variantAt(windows, 38));
+        assertEquals(0, JfrStepProfile.variantAt(windows, 59));
+        assertEquals(-1, JfrStepProfile.variantAt(windows, 5));
+        assertEquals(-1, JfrStepProfile.variantAt(windows, 61));
+    }
+
+    @Test
+    void profileDifferenceCoversBothSidesLargestFirst() {
+        Map<String, Double> a = new LinkedHashMap<>();
+        a.put("forward", 7.0);
+        a.put("other", 2.0);
+        Map<String, Double> b = new LinkedHashMap<>();
+        b.put("forward", 7.5);
+        b.put("clipped sum", 1.2);
+        b.put("other", 0.1);
+        Map<String, Double> d = DPStepBreakdown.difference(a, b);
+        assertEquals(List.of("other", "clipped sum", "forward"), List.copyOf(d.keySet()));
+        assertEquals(-1.9, d.get("other"), 1e-12);
+        assertEquals(1.2, d.get("clipped sum"), 1e-12);
+        assertEquals(0.5, d.get("forward"), 1e-12);
     }
 }
