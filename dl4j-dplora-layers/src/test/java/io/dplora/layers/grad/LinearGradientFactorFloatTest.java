@@ -1,0 +1,128 @@
+package io.dplora.layers.grad;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * {@link LinearGradientFactor} on FLOAT rows (what training uses), against per-example gradients formed in double
+ * from the same float values with plain loops. For 2D rows the norms come from the squared row norms taken while
+ * stashing, accumulated in double, so they match the double reference to rounding of the double sums; the clipped
+ * sum is a float GEMM (float tolerance). The inputs are views at an offset of larger buffers, as DL4J's workspace
+ * arrays can be, and one input is not in row-major order (it takes ND4J's copy).
+ */
+class LinearGradientFactorFloatTest {
+
+    /** @return the values as a FLOAT [rows, cols] view at an offset inside a larger buffer, in the given order */
+    private static INDArray floatRows(double[][] v, char order) {
+        INDArray dense = Nd4j.createFromArray(v).castTo(DataType.FLOAT).dup(order);
+        long n = dense.length();
+        INDArray flat = Nd4j.create(DataType.FLOAT, n + 11).assign(99.0);
+        INDArray view = flat.get(NDArrayIndex.interval(7, 7 + n)).reshape(order, v.length, v[0].length);
+        view.assign(dense);
+        return view;
+    }
+
+    private static double[][] asFloatValues(double[][] v) {
+        double[][] out = new double[v.length][];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = new double[v[i].length];
+            for (int j = 0; j < v[i].length; j++) {
+                out[i][j] = (float) v[i][j];
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "m={0} T={1} a={2} b={3} bias={4} xOrder={5}")
+    @CsvSource({
+            "7, 1, 40, 9, true, c",
+            "7, 1, 3, 30, false, c",
+            "6, 1, 12, 5, false, f",
+            "4, 3, 6, 11, true, c"
+    })
+    void floatNormsAndClippedSumMatchADoubleReference(int m, int t, int a, int b, boolean bias, char xOrder) {
+        Random r = new Random(31L * m + a);
+        double s = 0.75;
+        double[][] x = new double[m * t][a];
+        double[][] d = new double[m * t][b];
+        for (int row = 0; row < m * t; row++) {
+            for (int j = 0; j < a; j++) {
+                x[row][j] = r.nextGaussian() * (1 + row % 3);
+            }
+            for (int j = 0; j < b; j++) {
+                d[row][j] = r.nextGaussian();
+            }
+        }
+        x = asFloatValues(x);
+        d = asFloatValues(d);
+        double[][][] g = new double[m][a][b];
+        double[][] gb = new double[m][b];
+        double[] expectedNorm = new double[m];
+        for (int i = 0; i < m; i++) {
+            for (int k = 0; k < t; k++) {
+                int row = i * t + k;
+                for (int p = 0; p < a; p++) {
+                    for (int q = 0; q < b; q++) {
+                        g[i][p][q] += s * x[row][p] * d[row][q];
+                    }
+                }
+                for (int q = 0; q < b; q++) {
+                    gb[i][q] += d[row][q];
+                }
+            }
+            for (int p = 0; p < a; p++) {
+                for (int q = 0; q < b; q++) {
+                    expectedNorm[i] += g[i][p][q] * g[i][p][q];
+                }
+            }
+            for (int q = 0; q < b && bias; q++) {
+                expectedNorm[i] += gb[i][q] * gb[i][q];
+            }
+        }
+
+        LinearGradientFactor f = new LinearGradientFactor("W", bias ? "b" : null, s);
+        f.stash(floatRows(x, xOrder), floatRows(d, 'c'), m, t);
+        double[] norms = new double[m];
+        f.addSquaredNorms(norms);
+        double normTolerance = t == 1 ? 1e-12 : 1e-5; // T = 1: exact float inputs, double sums; T > 1: float GEMMs
+        for (int i = 0; i < m; i++) {
+            assertEquals(expectedNorm[i], norms[i], normTolerance * expectedNorm[i], "example " + i);
+        }
+
+        double[] c = new double[m];
+        for (int i = 0; i < m; i++) {
+            c[i] = i == 2 ? 0.0 : 0.2 + 0.3 * i;
+        }
+        INDArray wView = Nd4j.create(DataType.FLOAT, new long[]{a, b}, 'f').assign(Double.NaN);
+        INDArray bView = bias ? Nd4j.create(DataType.FLOAT, 1, b).assign(Double.NaN) : null;
+        f.writeClippedSum(c, wView, bView);
+        for (int p = 0; p < a; p++) {
+            for (int q = 0; q < b; q++) {
+                double e = 0;
+                double scale = 0;
+                for (int i = 0; i < m; i++) {
+                    e += c[i] * g[i][p][q];
+                    scale += Math.abs(c[i] * g[i][p][q]);
+                }
+                assertEquals(e, wView.getDouble(p, q), 1e-5 * (1 + scale), "W[" + p + "," + q + "]");
+            }
+        }
+        for (int q = 0; q < b && bias; q++) {
+            double e = 0;
+            double scale = 0;
+            for (int i = 0; i < m; i++) {
+                e += c[i] * gb[i][q];
+                scale += Math.abs(c[i] * gb[i][q]);
+            }
+            assertEquals(e, bView.getDouble(0, q), 1e-5 * (1 + scale), "b[" + q + "]");
+        }
+    }
+}
