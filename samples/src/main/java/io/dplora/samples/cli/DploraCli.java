@@ -64,7 +64,7 @@ public final class DploraCli implements Runnable {
      * @return the exit code (0 ok, 1 failure, 2 usage error)
      */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = new CommandLine(new DploraCli(out, err));
+        CommandLine cl = new CommandLine(new DploraCli(out, err)).setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

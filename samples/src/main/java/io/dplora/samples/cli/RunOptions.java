@@ -1,5 +1,6 @@
 package io.dplora.samples.cli;
 
+import io.dplora.accounting.AccountantType;
 import io.dplora.samples.run.Method;
 import io.dplora.samples.run.RunSettings;
 import io.dplora.samples.task.FineTuneDefaults;
@@ -32,6 +33,11 @@ final class RunOptions {
             description = "delta of the (epsilon, delta) guarantee (default: ${DEFAULT-VALUE})")
     double delta;
 
+    @Option(names = "--accountant", defaultValue = "PLD", paramLabel = "A",
+            description = "privacy accountant that calibrates the noise and reports epsilon: PLD or RDP "
+                    + "(default: ${DEFAULT-VALUE}); PLD's tighter epsilon means less noise for the same target")
+    AccountantType accountant;
+
     @Option(names = "--epochs", paramLabel = "N", description = "epochs over the private training set (default: task's)")
     Integer epochs;
 
@@ -56,6 +62,11 @@ final class RunOptions {
     @Option(names = "--limit", paramLabel = "N",
             description = "use only the first N private training examples (quick smoke runs)")
     Integer limit;
+
+    @Option(names = "--validation", paramLabel = "N",
+            description = "tuning: hold out the last N private training examples, train on the rest and report "
+                    + "accuracy on the held-out N instead of the private test split")
+    Integer validation;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "data folder (default: $DPLORA_DATA, else ~/.cache/dplora)")
@@ -86,7 +97,7 @@ final class RunOptions {
             return new RunSettings(t.name(), m, rank, alpha, epsilon, delta, epochs != null ? epochs : d.epochs(), b,
                     physicalBatch != null ? physicalBatch : Math.min(b, d.physicalBatch()),
                     lr != null ? lr : d.learningRate(), maxGradNorm != null ? maxGradNorm : d.maxGradNorm(), seed,
-                    limit);
+                    limit, validation, accountant);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }

@@ -80,7 +80,9 @@ final class TrainCommand implements Callable<Integer> {
     /** One line: accuracy (F1, balanced accuracy), epsilon spent, sigma, steps, time. */
     static String summary(RunResult r) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%s %s r=%d: test accuracy %.4f", r.task(), r.method(), r.rank(), r.testAccuracy()));
+        b.append(String.format("%s %s r=%d: %s accuracy %.4f", r.task(), r.method(), r.rank(),
+                r.validation() == null ? "test" : "validation (" + r.validation() + " held-out private training "
+                        + "examples)", r.testAccuracy()));
         if (r.f1() != null) {
             b.append(String.format(", F1 %.4f, balanced accuracy %.4f", r.f1(), r.balancedAccuracy()));
         }

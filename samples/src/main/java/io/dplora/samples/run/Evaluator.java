@@ -31,6 +31,9 @@ public final class Evaluator {
             }
             DataSet ds = source.get(idx);
             INDArray[] masks = ds.getFeaturesMaskArray() == null ? null : new INDArray[] {ds.getFeaturesMaskArray()};
+            // DL4J M2.1 takes a preprocessor's batch size from the labels left by the last fit when there are any
+            // (ComputationGraph.batchSize()), which breaks a FeedForwardToRnnPreProcessor on a batch of another size
+            net.clear();
             INDArray out = net.output(false, new INDArray[] {ds.getFeatures()}, masks)[0];
             INDArray p = out.argMax(1);
             INDArray t = ds.getLabels().argMax(1);

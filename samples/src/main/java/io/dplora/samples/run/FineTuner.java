@@ -40,12 +40,28 @@ public final class FineTuner {
     public RunResult run(Task task, TaskData data, BaseModel base, RunSettings s, Path outDir) throws IOException {
         long start = System.nanoTime();
         ComputationGraph net = convert(task, base.network(), s);
-        IndexedDataSource train = FirstExamples.of(data.privateTrain(), s.limit());
-        double before = Evaluator.evaluate(net, data.privateTest()).accuracy();
+        IndexedDataSource train;
+        IndexedDataSource scored;
+        if (s.validates()) {
+            int n = data.privateTrain().size();
+            if (s.validation() >= n) {
+                throw new IllegalArgumentException("--validation " + s.validation() + " leaves no training examples "
+                        + "(the private training split has " + n + ")");
+            }
+            train = FirstExamples.of(new ExampleRange(data.privateTrain(), 0, n - s.validation()), s.limit());
+            scored = new ExampleRange(data.privateTrain(), n - s.validation(), n);
+        } else {
+            train = FirstExamples.of(data.privateTrain(), s.limit());
+            scored = data.privateTest();
+        }
+        String split = s.scoredSplit();
+        double before = Evaluator.evaluate(net, scored).accuracy();
         TrainingLoop loop = s.method().isPrivate() ? new PrivateLoop(net, train, s) : new NonPrivateLoop(net, train, s);
-        out.printf("fine-tuning %s: %s LoRA r=%d (alpha %s) on %d private training examples, %s; test accuracy "
-                        + "before fine-tuning %.4f%n", task.name(), s.method().label(), s.rank(),
-                RunSettings.number(s.alpha()), train.size(), loop, before);
+        out.printf("fine-tuning %s: %s LoRA r=%d (alpha %s) on %d private training examples, %s; %s accuracy "
+                        + "before fine-tuning %.4f%s%n", task.name(), s.method().label(), s.rank(),
+                RunSettings.number(s.alpha()), train.size(), loop, split, before,
+                s.validates() ? " (validation: the last " + scored.size() + " private training examples, held out)"
+                        : "");
         List<Double> losses = new ArrayList<>();
         List<Double> accuracies = new ArrayList<>();
         List<Double> epsilons = new ArrayList<>();
@@ -55,29 +71,30 @@ public final class FineTuner {
         while (loop.hasNextEpoch()) {
             epoch++;
             double loss = loop.runEpoch("epoch " + epoch + "/" + planned);
-            metrics = Evaluator.evaluate(net, data.privateTest());
+            metrics = Evaluator.evaluate(net, scored);
             losses.add(loss);
             accuracies.add(metrics.accuracy());
             Double eps = loop.epsilon();
             if (eps != null) {
                 epsilons.add(eps);
             }
-            out.printf("epoch %d/%d: loss %.4f, test accuracy %.4f%s, %s %d%n", epoch, planned, loss,
+            out.printf("epoch %d/%d: loss %.4f, %s accuracy %.4f%s, %s %d%n", epoch, planned, loss, split,
                     metrics.accuracy(), eps == null ? "" : String.format(", epsilon %.3f", eps),
                     s.method().isPrivate() ? "logical steps" : "steps", loop.steps());
         }
         if (metrics == null) {
-            metrics = Evaluator.evaluate(net, data.privateTest());
+            metrics = Evaluator.evaluate(net, scored);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         boolean binary = task.reportsBinaryMetrics();
         PrivateLoop dp = loop instanceof PrivateLoop p ? p : null;
         RunResult result = new RunResult(task.name(), s.method().label(), s.rank(), s.alpha(),
-                dp == null ? null : s.epsilon(), loop.epsilon(), s.delta(),
+                dp == null ? null : s.epsilon(), loop.epsilon(), s.delta(), dp == null ? null : s.accountant().name(),
                 dp == null ? null : dp.noiseMultiplier(), dp == null ? null : dp.samplingRate(), loop.steps(),
                 metrics.accuracy(), binary ? metrics.f1(1) : null, binary ? metrics.balancedAccuracy() : null,
                 seconds, s.epochs(), s.batch(), s.physicalBatch(), s.learningRate(), s.maxGradNorm(), s.seed(),
-                s.limit(), train.size(), TrainableCount.of(net), dp == null ? 0 : dp.droppedExamples(), losses,
+                s.limit(), s.validation(), train.size(), TrainableCount.of(net), dp == null ? 0 : dp.droppedExamples(),
+                losses,
                 accuracies, epsilons, before, base.info().publicTestAccuracy(), base.info().key());
         if (outDir != null) {
             RunArtifacts.save(outDir, net, dp == null ? null : dp::writeLedger, result);

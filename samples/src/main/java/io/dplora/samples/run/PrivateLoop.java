@@ -18,9 +18,9 @@ import java.nio.file.Path;
 /**
  * DP-SGD fine-tuning through the library's one-call setup, {@code DPLoRA.makePrivate}: Poisson sampling with rate
  * q = E/N, per-example clipping to C, Gaussian noise with the multiplier calibrated so that the planned
- * ceil(epochs N / E) logical steps spend at most the target epsilon at delta (RDP accountant), virtual batches of at
- * most the physical batch size. Training stops at the plan or at the budget, whichever comes first; epsilon is that
- * of the steps actually taken.
+ * ceil(epochs N / E) logical steps spend at most the target epsilon at delta (the run's accountant, PLD by
+ * default), virtual batches of at most the physical batch size. Training stops at the plan or at the budget,
+ * whichever comes first; epsilon is that of the steps actually taken.
  */
 final class PrivateLoop implements TrainingLoop {
 
@@ -35,6 +35,7 @@ final class PrivateLoop implements TrainingLoop {
         DPConfig config = DPConfig.builder()
                 .targetEpsilon(s.epsilon())
                 .delta(s.delta())
+                .accountant(s.accountant())
                 .maxGradNorm(s.maxGradNorm())
                 .expectedBatchSize(s.batch())
                 .epochs(s.epochs())
@@ -104,9 +105,10 @@ final class PrivateLoop implements TrainingLoop {
 
     @Override
     public String toString() {
-        return String.format("DP-SGD: target epsilon %s at delta %s, noise multiplier %.4f, q = %d/%d = %.5f, "
-                        + "C = %s, %d planned logical steps (%s epochs), physical batch %d",
-                RunSettings.number(settings.epsilon()), settings.delta(), training.noiseMultiplier(),
+        return String.format("DP-SGD: target epsilon %s at delta %s (%s accountant), noise multiplier %.4f, "
+                        + "q = %d/%d = %.5f, C = %s, %d planned logical steps (%s epochs), physical batch %d",
+                RunSettings.number(settings.epsilon()), settings.delta(), settings.accountant(),
+                training.noiseMultiplier(),
                 settings.batch(), Math.round(settings.batch() / training.samplingRate()), training.samplingRate(),
                 RunSettings.number(settings.maxGradNorm()), training.stepLimit(), settings.epochs(),
                 settings.physicalBatch());

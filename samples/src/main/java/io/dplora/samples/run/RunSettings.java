@@ -1,5 +1,7 @@
 package io.dplora.samples.run;
 
+import io.dplora.accounting.AccountantType;
+
 import java.util.Locale;
 import java.util.Objects;
 
@@ -19,14 +21,20 @@ import java.util.Objects;
  * @param maxGradNorm   per-example clipping norm C &gt; 0
  * @param seed          seed of the adapter initialisation, the sampling and the noise
  * @param limit         use only the first {@code limit} private training examples (null: all)
+ * @param validation    hold out the last {@code validation} private training examples as a validation set, train on
+ *                      the others and score on the held-out ones instead of the private test split (for tuning;
+ *                      null: train on all, score on the private test split)
+ * @param accountant    the accountant that calibrates the noise and reports epsilon under DP (PLD by default, as the
+ *                      library's DPConfig; RDP reproduces the runs made before PLD was the default)
  */
 public record RunSettings(String task, Method method, int rank, double alpha, double epsilon, double delta,
                           int epochs, int batch, int physicalBatch, double learningRate, double maxGradNorm, long seed,
-                          Integer limit) {
+                          Integer limit, Integer validation, AccountantType accountant) {
 
     public RunSettings {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(accountant, "accountant");
         require(rank >= 1, "rank must be >= 1, got " + rank);
         require(alpha > 0 && Double.isFinite(alpha), "alpha must be finite and > 0, got " + alpha);
         require(!method.isPrivate() || (epsilon > 0 && Double.isFinite(epsilon)),
@@ -40,6 +48,7 @@ public record RunSettings(String task, Method method, int rank, double alpha, do
         require(maxGradNorm > 0 && Double.isFinite(maxGradNorm), "max grad norm must be finite and > 0, got "
                 + maxGradNorm);
         require(limit == null || limit >= 1, "limit must be >= 1, got " + limit);
+        require(validation == null || validation >= 1, "validation must be >= 1, got " + validation);
     }
 
     private static void require(boolean ok, String message) {
@@ -51,31 +60,42 @@ public record RunSettings(String task, Method method, int rank, double alpha, do
     /** @return a copy with another method. */
     public RunSettings withMethod(Method m) {
         return new RunSettings(task, m, rank, alpha, epsilon, delta, epochs, batch, physicalBatch, learningRate,
-                maxGradNorm, seed, limit);
+                maxGradNorm, seed, limit, validation, accountant);
     }
 
     /** @return a copy with another rank. */
     public RunSettings withRank(int r) {
         return new RunSettings(task, method, r, alpha, epsilon, delta, epochs, batch, physicalBatch, learningRate,
-                maxGradNorm, seed, limit);
+                maxGradNorm, seed, limit, validation, accountant);
     }
 
     /** @return a copy with another target epsilon. */
     public RunSettings withEpsilon(double e) {
         return new RunSettings(task, method, rank, alpha, e, delta, epochs, batch, physicalBatch, learningRate,
-                maxGradNorm, seed, limit);
+                maxGradNorm, seed, limit, validation, accountant);
     }
 
     /** @return a copy with another seed. */
     public RunSettings withSeed(long s) {
         return new RunSettings(task, method, rank, alpha, epsilon, delta, epochs, batch, physicalBatch, learningRate,
-                maxGradNorm, s, limit);
+                maxGradNorm, s, limit, validation, accountant);
+    }
+
+    /** @return whether the run scores on a validation split carved from the private training set. */
+    public boolean validates() {
+        return validation != null;
+    }
+
+    /** @return the name of the split a run is scored on: "validation" or "test". */
+    public String scoredSplit() {
+        return validates() ? "validation" : "test";
     }
 
     /** @return the default output folder name, e.g. {@code fashion-ffa-r8-eps1-s0} ({@code eps-inf} for none). */
     public String runName() {
         String eps = method.isPrivate() ? number(epsilon) : "inf";
-        return task + "-" + method.label() + "-r" + rank + "-eps" + eps + "-s" + seed;
+        return task + "-" + method.label() + "-r" + rank + "-eps" + eps + "-s" + seed
+                + (validates() ? "-val" + validation : "");
     }
 
     /** Formats 8.0 as 8 and 0.5 as 0.5. */

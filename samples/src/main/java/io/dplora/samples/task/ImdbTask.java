@@ -2,30 +2,103 @@ package io.dplora.samples.task;
 
 import io.dplora.samples.data.DataLocations;
 import io.dplora.samples.data.Imdb;
+import io.dplora.samples.data.LabeledText;
 import io.dplora.samples.data.SplitOptions;
 import io.dplora.samples.data.TextCorpus;
+import io.dplora.samples.run.FirstExamples;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.NoOp;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * IMDb movie-review sentiment, the SST-2 analogue: the PUBLIC half of the deduplicated reviews pretrains a text
- * encoder (and gives the vocabulary: at most {@value #VOCABULARY} ids, tokens seen at least twice); DP fine-tuning
- * runs on the PRIVATE half (disjoint reviews).
+ * IMDb movie-review sentiment, the SST-2 analogue, in the usual DP fine-tuning setting: SCARCE public labelled data,
+ * ABUNDANT private data.
+ * <ul>
+ *   <li>PUBLIC: one half of the deduplicated reviews. Its training reviews' TEXT gives the vocabulary (at most
+ *       {@code vocabulary} ids, tokens seen at least twice; no labels involved), and only the first
+ *       {@code labelledPublic} of them are used WITH their labels, to pretrain the base. The public test reviews
+ *       report the base's own accuracy. No privacy claim is made about public data.</li>
+ *   <li>PRIVATE: the other half (disjoint reviews): DP fine-tuning on its training reviews, the reported accuracy on
+ *       its test reviews.</li>
+ * </ul>
  *
- * <p>Model: token embeddings ({@value #EMBEDDING} dims, first {@value #MAX_TOKENS} tokens) -> masked average pooling
- * -> dense 128 -> dense 64 -> softmax over {negative, positive}. Fine-tuning freezes the embeddings, puts LoRA on
- * both dense layers and trains the head.
+ * <p>Model: token embeddings ({@code embedding} dims, first {@code maxTokens} tokens) -&gt; {@value #TOKEN_LAYER}: a
+ * dense layer applied to every token (ReLU, {@code tokenWidth}) -&gt; masked average pooling over the real tokens
+ * -&gt; {@value #POOLED_LAYER}: dense (ReLU, {@code pooledWidth}) -&gt; softmax over {negative, positive}. The base is
+ * stock DL4J: the token layer is a DenseLayer between an RnnToFeedForward and a FeedForwardToRnn preprocessor;
+ * {@code LoRA.apply} turns it into a LoRADenseLayer on native 3D sequences with the feature mask (padding never
+ * reaches the pooled features, and per-example gradients sum over each review's own tokens).
+ *
+ * <p>Fine-tuning freezes the embeddings, puts LoRA on the token layer and on the pooled dense layer, and trains the
+ * head.
  */
 public final class ImdbTask implements Task {
 
-    static final int VOCABULARY = 20_000;
-    static final int MAX_TOKENS = 256;
-    static final int EMBEDDING = 64;
+    private static final Logger log = LoggerFactory.getLogger(ImdbTask.class);
+
+    /** Name of the dense layer applied to every token (a 3D LoRA target). */
+    static final String TOKEN_LAYER = "token";
+    /** Name of the dense layer after the pooling (a 2D LoRA target). */
+    static final String POOLED_LAYER = "dense1";
+    static final int WORD_VECTOR_WINDOW = 5;
+    static final int WORD_VECTOR_EPOCHS = 5;
+
+    /**
+     * The sizes of the task's data and model.
+     *
+     * @param vocabulary     most token ids (from the public training text)
+     * @param maxTokens      T, tokens kept per review (the first T)
+     * @param embedding      embedding width
+     * @param tokenWidth     width of the token-level dense layer
+     * @param pooledWidth    width of the dense layer after pooling
+     * @param labelledPublic public training reviews used with their labels for pretraining (the first ones of the
+     *                       shuffled public training split)
+     */
+    record Design(int vocabulary, int maxTokens, int embedding, int tokenWidth, int pooledWidth, int labelledPublic) {
+        Design {
+            if (vocabulary < 3 || maxTokens < 1 || embedding < 1 || tokenWidth < 1 || pooledWidth < 1
+                    || labelledPublic < 1) {
+                throw new IllegalArgumentException("invalid IMDb design " + vocabulary + "/" + maxTokens + "/"
+                        + embedding + "/" + tokenWidth + "/" + pooledWidth + "/" + labelledPublic);
+            }
+        }
+    }
+
+    static final Design DEFAULT_DESIGN = new Design(20_000, 128, 32, 64, 64, 500);
+
+    private final Design design;
+    private final PretrainSettings pretraining;
+    private final FineTuneDefaults fineTuning;
+
+    public ImdbTask() {
+        this(DEFAULT_DESIGN, new PretrainSettings(10, 32, 2e-3, 20021003L),
+                new FineTuneDefaults(5, 512, 512, 2e-2, 1.0));
+    }
+
+    /** A variant with other sizes or settings (experiments and tests; the command line uses the defaults). */
+    ImdbTask(Design design, PretrainSettings pretraining, FineTuneDefaults fineTuning) {
+        this.design = design;
+        this.pretraining = pretraining;
+        this.fineTuning = fineTuning;
+    }
+
+    Design design() {
+        return design;
+    }
 
     @Override
     public String name() {
@@ -44,41 +117,71 @@ public final class ImdbTask implements Task {
 
     @Override
     public String description() {
-        return "IMDb sentiment. Public (pretraining): one half of the 49,578 deduplicated reviews (19,831 training "
-                + "reviews), which also gives the vocabulary. Private (DP fine-tuning): the other half (19,831 "
-                + "training and 4,958 test reviews). Model: embeddings (64) -> masked mean pooling -> dense 128 -> "
-                + "dense 64 -> 2; fine-tuning freezes the embeddings, LoRA on both dense layers, head trained.";
+        return String.format(Locale.ROOT, "IMDb sentiment, scarce public labels. Public: one half of the 49,578 "
+                        + "deduplicated reviews; the text of its 19,831 training reviews gives the vocabulary, and "
+                        + "only the first %,d of them are used with their labels (base pretraining). Private (DP "
+                        + "fine-tuning): the other half (19,831 training and 4,958 test reviews). Model: embeddings "
+                        + "(%d, first %d tokens) -> dense %d on every token -> masked mean pooling -> dense %d -> 2; "
+                        + "fine-tuning freezes the embeddings, LoRA on the token-level dense layer (3D, masked) and "
+                        + "on the pooled dense layer, head trained.", design.labelledPublic(), design.embedding(),
+                design.maxTokens(), design.tokenWidth(), design.pooledWidth());
     }
 
     @Override
     public TaskData load(DataLocations locations) {
         TextCorpus corpus = Imdb.load(locations, SplitOptions.defaults());
-        TextEncoding e = TextEncoding.of(corpus, 2, VOCABULARY, MAX_TOKENS);
-        return new TaskData(e.publicTrain().asTrimmedSequenceSource(), e.publicTest().asTrimmedSequenceSource(),
-                e.privateTrain().asTrimmedSequenceSource(), e.privateTest().asTrimmedSequenceSource(),
-                corpus.labelNames(), e.vocabulary().size(), "sequence," + e.fingerprint());
+        TextEncoding e = TextEncoding.of(corpus, 2, design.vocabulary(), design.maxTokens());
+        List<LabeledText> publicTexts = corpus.publicSplit().train();
+        return new TaskData(FirstExamples.of(e.publicTrain().asTrimmedSequenceSource(), design.labelledPublic()),
+                e.publicTest().asTrimmedSequenceSource(), e.privateTrain().asTrimmedSequenceSource(),
+                e.privateTest().asTrimmedSequenceSource(), corpus.labelNames(), e.vocabulary().size(),
+                "sequence," + e.fingerprint() + ",labelled-public=" + design.labelledPublic()
+                        + ",word-vector-text=public-train-untruncated", () -> e.untruncated(publicTexts));
     }
 
+    /**
+     * The base before label training: the embedding holds word vectors learnt without labels from the unlabelled
+     * public text ({@link PublicWordVectors}, seeded with the pretraining seed) and stays frozen in pretraining (NoOp
+     * updater); the layers above are randomly initialised. Without unlabelled text (tests) the embedding keeps its
+     * random initialisation.
+     */
     @Override
     public ComputationGraph buildBase(TaskData data, PretrainSettings settings) {
         var g = BaseGraphs.graph(settings).addInputs("tokens")
-                .addLayer("embed", new EmbeddingSequenceLayer.Builder().nIn(data.inputSize()).nOut(EMBEDDING)
-                        .inferInputLength(true).build(), "tokens")
-                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "embed");
-        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "pool", EMBEDDING, data.numClasses(),
-                128, 64).build());
+                .addLayer("embed", new EmbeddingSequenceLayer.Builder().nIn(data.inputSize())
+                        .nOut(design.embedding()).inferInputLength(true).updater(new NoOp()).build(), "tokens")
+                .addLayer(TOKEN_LAYER, new DenseLayer.Builder().nIn(design.embedding()).nOut(design.tokenWidth())
+                        .activation(Activation.RELU).build(), new RnnToFeedForwardPreProcessor(RNNFormat.NCW), "embed")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(),
+                        new FeedForwardToRnnPreProcessor(RNNFormat.NCW), TOKEN_LAYER);
+        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "pool", design.tokenWidth(),
+                data.numClasses(), design.pooledWidth()).build());
         net.init();
+        List<int[]> text = data.unlabelledPublicText().get();
+        if (!text.isEmpty()) {
+            long start = System.nanoTime();
+            log.info("learning {}-dimensional word vectors from {} unlabelled public reviews (word2vec, one thread)",
+                    design.embedding(), text.size());
+            net.getLayer("embed").getParam("W").assign(wordVectors(settings).train(text, data.inputSize()));
+            log.info("word vectors learnt in {} s", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
+        }
         return net;
+    }
+
+    private PublicWordVectors wordVectors(PretrainSettings settings) {
+        return new PublicWordVectors(design.embedding(), WORD_VECTOR_WINDOW, WORD_VECTOR_EPOCHS, settings.seed());
     }
 
     @Override
     public String architecture() {
-        return "embed64-avgpool-128-64-2/v2";
+        return String.format(Locale.ROOT, "w2v-sgns-win%d-ep%d/embed%d-frozen-token%d-maskedavg-%d-2/T%d/v3",
+                WORD_VECTOR_WINDOW, WORD_VECTOR_EPOCHS, design.embedding(), design.tokenWidth(), design.pooledWidth(),
+                design.maxTokens());
     }
 
     @Override
     public List<String> loraTargets() {
-        return List.of("dense1", "dense2");
+        return List.of(TOKEN_LAYER, POOLED_LAYER);
     }
 
     @Override
@@ -88,12 +191,12 @@ public final class ImdbTask implements Task {
 
     @Override
     public PretrainSettings pretraining() {
-        return new PretrainSettings(5, 64, 2e-3, 20021003L);
+        return pretraining;
     }
 
     @Override
     public FineTuneDefaults fineTuneDefaults() {
-        return new FineTuneDefaults(3, 1024, 512, 5e-3, 1.0);
+        return fineTuning;
     }
 
     @Override

@@ -35,9 +35,10 @@ public interface Task {
     TaskData load(DataLocations locations);
 
     /**
-     * @param data     the loaded task (input sizes, vocabulary size)
+     * @param data     the loaded task (input sizes, vocabulary size, unlabelled public text)
      * @param settings pretraining settings (seed and learning rate go into the configuration)
-     * @return a freshly initialised, untrained base model
+     * @return a freshly initialised base model, not yet trained on labels (its initialisation may use the task's
+     *         unlabelled PUBLIC text, e.g. imdb's word vectors; never private data)
      */
     ComputationGraph buildBase(TaskData data, PretrainSettings settings);
 

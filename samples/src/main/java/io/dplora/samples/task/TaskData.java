@@ -4,6 +4,7 @@ import io.dplora.updater.IndexedDataSource;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The four splits of a task, ready for training: the PUBLIC part pretrains the base model non-privately, the
@@ -17,10 +18,12 @@ import java.util.Objects;
  * @param inputSize    width of a feature row (pixels, or the vocabulary size for bag-of-words and token ids)
  * @param fingerprint  a stable description of everything derived from public data that the base depends on beyond
  *                     the task's settings (e.g. a vocabulary checksum); part of the base model's cache key
+ * @param unlabelledPublicText token-id sequences of public texts used WITHOUT their labels (e.g. to learn word
+ *                     vectors for the base), computed on first use; empty for tasks that have none
  */
 public record TaskData(IndexedDataSource publicTrain, IndexedDataSource publicTest, IndexedDataSource privateTrain,
                        IndexedDataSource privateTest, List<String> labelNames, int inputSize,
-                       String fingerprint) {
+                       String fingerprint, Supplier<List<int[]>> unlabelledPublicText) {
 
     public TaskData {
         Objects.requireNonNull(publicTrain, "publicTrain");
@@ -29,6 +32,13 @@ public record TaskData(IndexedDataSource publicTrain, IndexedDataSource publicTe
         Objects.requireNonNull(privateTest, "privateTest");
         labelNames = List.copyOf(labelNames);
         Objects.requireNonNull(fingerprint, "fingerprint");
+        Objects.requireNonNull(unlabelledPublicText, "unlabelledPublicText");
+    }
+
+    /** A task without unlabelled public text. */
+    public TaskData(IndexedDataSource publicTrain, IndexedDataSource publicTest, IndexedDataSource privateTrain,
+                    IndexedDataSource privateTest, List<String> labelNames, int inputSize, String fingerprint) {
+        this(publicTrain, publicTest, privateTrain, privateTest, labelNames, inputSize, fingerprint, List::of);
     }
 
     /** @return the number of classes C. */

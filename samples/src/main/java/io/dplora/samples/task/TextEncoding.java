@@ -1,6 +1,7 @@
 package io.dplora.samples.task;
 
 import io.dplora.samples.data.EncodedTexts;
+import io.dplora.samples.data.LabeledText;
 import io.dplora.samples.data.SequenceEncoder;
 import io.dplora.samples.data.TextCorpus;
 import io.dplora.samples.data.TextTokenizer;
@@ -9,7 +10,9 @@ import io.dplora.samples.data.Vocabulary;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * A text corpus encoded with a vocabulary built from its PUBLIC training split only (so a word seen only in private
@@ -36,6 +39,16 @@ record TextEncoding(Vocabulary vocabulary, int maxLength, EncodedTexts publicTra
                 enc.encode(n + "/public/test", corpus.publicSplit().test(), c),
                 enc.encode(n + "/private/train", corpus.privateSplit().train(), c),
                 enc.encode(n + "/private/test", corpus.privateSplit().test(), c));
+    }
+
+    /** @return the ids of every token of each text (no truncation to T), e.g. to learn word vectors. */
+    List<int[]> untruncated(List<LabeledText> texts) {
+        SequenceEncoder enc = new SequenceEncoder(TextTokenizer.defaults(), vocabulary, maxLength);
+        List<int[]> out = new ArrayList<>(texts.size());
+        for (LabeledText t : texts) {
+            out.add(enc.encodeUntruncated(t.text()));
+        }
+        return out;
     }
 
     /** @return a fingerprint of the encoding: tokenizer, T and a SHA-256 of the vocabulary's tokens in id order. */

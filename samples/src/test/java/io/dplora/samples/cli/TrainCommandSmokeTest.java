@@ -75,7 +75,8 @@ class TrainCommandSmokeTest {
         PrivacyLedger ledger = PrivacyLedger.fromJson(Files.readString(out.resolve(RunArtifacts.LEDGER),
                 StandardCharsets.UTF_8));
         assertEquals(30, ledger.totalSteps());
-        assertEquals(eps, ledger.epsilon(1e-5, AccountantType.RDP), 1e-9 * eps);
+        assertEquals("PLD", j.get("accountant").asText(), "the library's default accountant");
+        assertEquals(eps, ledger.epsilon(1e-5, AccountantType.PLD), 1e-9 * eps);
 
         // the merged model: plain DL4J layers, accuracy on the private test split recomputed with DL4J's Evaluation
         ComputationGraph merged = ModelSerializer.restoreComputationGraph(out.resolve(RunArtifacts.MERGED).toFile());
@@ -96,6 +97,29 @@ class TrainCommandSmokeTest {
         LoRA.loadAdapter(lora, out.resolve(RunArtifacts.ADAPTER).toFile());
         INDArray viaAdapter = lora.outputSingle(test.getFeatures());
         assertTrue(viaAdapter.equalsWithEps(mergedOut, 1e-4), "adapter + base = merged model");
+    }
+
+    @Test
+    void validationHoldsOutTheLastPrivateTrainingExamplesAndScoresOnThem() throws IOException {
+        Path out = tmp.resolve("validation");
+        CliRunner.Result r = CliRunner.run("train", "--task", "fashion", "--method", "none", "--validation", "1000",
+                "--limit", "2000", "--epochs", "1", "--batch", "100", "--lr", "0.02", "--seed", "4", "--json",
+                "--out", out.toString(), "--data-dir", TestFolders.data().toString(),
+                "--cache-dir", TestFolders.bases().toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = Json.mapper().readTree(r.lastLine());
+        assertEquals(1000, j.get("validation").asInt());
+        assertEquals(2000, j.get("train_size").asInt(), "--limit applies to the part that is not held out");
+        assertTrue(r.out().contains("validation accuracy"), r.out());
+
+        // the reported accuracy is the merged model's on the LAST 1,000 private training images, recomputed here
+        TaskData data = new FashionTask().load(DataLocations.at(TestFolders.data()));
+        int n = data.privateTrain().size();
+        DataSet held = data.privateTrain().get(java.util.stream.IntStream.range(n - 1000, n).toArray());
+        ComputationGraph merged = ModelSerializer.restoreComputationGraph(out.resolve(RunArtifacts.MERGED).toFile());
+        Evaluation e = new Evaluation(5);
+        e.eval(held.getLabels(), merged.outputSingle(held.getFeatures()));
+        assertEquals(e.accuracy(), j.get("test_accuracy").asDouble(), 5e-4, "within one image of 1,000");
     }
 
     @Test

@@ -50,7 +50,7 @@ class FineTunerConversionTest {
     }
 
     private static RunSettings settings(Method m, int rank, long seed) {
-        return new RunSettings("fashion", m, rank, 16, 8, 1e-5, 1, 64, 64, 3e-3, 1.0, seed, null);
+        return new RunSettings("fashion", m, rank, 16, 8, 1e-5, 1, 64, 64, 3e-3, 1.0, seed, null, null, io.dplora.accounting.AccountantType.PLD);
     }
 
     @Test
