@@ -9,22 +9,13 @@ import org.nd4j.linalg.dataset.DataSet;
  * column {@value Vocabulary#UNK_ID} counts unknown tokens. Labels one-hot [b, C]. Rows are built per call, so a
  * batch costs b·V floats and the whole set never needs n·V.
  */
-public final class BagOfWordsSource implements IndexedDataSource {
+public final class BagOfWordsSource extends EncodedTextSource {
 
-    private final EncodedTexts texts;
     private final boolean binary;
 
     BagOfWordsSource(EncodedTexts texts, boolean binary) {
-        if (texts.size() < 1) {
-            throw new IllegalArgumentException("an IndexedDataSource needs at least one example: " + texts);
-        }
-        this.texts = texts;
+        super(texts);
         this.binary = binary;
-    }
-
-    @Override
-    public int size() {
-        return texts.size();
     }
 
     @Override
@@ -42,6 +33,6 @@ public final class BagOfWordsSource implements IndexedDataSource {
             }
         }
         return new DataSet(Tensors.matrix(features, indices.length, v),
-                Tensors.oneHot(texts.labelsView(), indices, texts.numClasses()));
+                labels(indices));
     }
 }

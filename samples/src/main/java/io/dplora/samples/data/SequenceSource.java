@@ -9,22 +9,13 @@ import org.nd4j.linalg.dataset.DataSet;
  * feature mask [b, L] is 1 at real tokens and 0 at padding, labels are one-hot [b, C] (one label per sequence, so no
  * label mask). L = T, or with trimming the longest sequence of the batch.
  */
-public final class SequenceSource implements IndexedDataSource {
+public final class SequenceSource extends EncodedTextSource {
 
-    private final EncodedTexts texts;
     private final boolean trim;
 
     SequenceSource(EncodedTexts texts, boolean trim) {
-        if (texts.size() < 1) {
-            throw new IllegalArgumentException("an IndexedDataSource needs at least one example: " + texts);
-        }
-        this.texts = texts;
+        super(texts);
         this.trim = trim;
-    }
-
-    @Override
-    public int size() {
-        return texts.size();
     }
 
     @Override
@@ -48,7 +39,7 @@ public final class SequenceSource implements IndexedDataSource {
             }
         }
         return new DataSet(Tensors.matrix(features, indices.length, length),
-                Tensors.oneHot(texts.labelsView(), indices, texts.numClasses()),
+                labels(indices),
                 Tensors.matrix(mask, indices.length, length), null);
     }
 }

@@ -78,11 +78,6 @@ public final class FashionTask implements Task {
     }
 
     @Override
-    public String head() {
-        return BaseGraphs.HEAD;
-    }
-
-    @Override
     public PretrainSettings pretraining() {
         return new PretrainSettings(3, 128, 1e-3, 20021003L);
     }

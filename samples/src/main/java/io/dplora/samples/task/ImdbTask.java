@@ -185,11 +185,6 @@ public final class ImdbTask implements Task {
     }
 
     @Override
-    public String head() {
-        return BaseGraphs.HEAD;
-    }
-
-    @Override
     public PretrainSettings pretraining() {
         return pretraining;
     }

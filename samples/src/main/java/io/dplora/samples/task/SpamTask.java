@@ -76,11 +76,6 @@ public final class SpamTask implements Task {
     }
 
     @Override
-    public String head() {
-        return BaseGraphs.HEAD;
-    }
-
-    @Override
     public PretrainSettings pretraining() {
         return new PretrainSettings(5, 64, 1e-3, 20021003L);
     }

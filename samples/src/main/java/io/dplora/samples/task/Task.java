@@ -51,8 +51,13 @@ public interface Task {
     /** @return names of the base's dense layers that get LoRA adapters. */
     List<String> loraTargets();
 
-    /** @return the name of the classification head, trained (as a DP head) during fine-tuning. */
-    String head();
+    /**
+     * @return the name of the classification head, trained (as a DP head) during fine-tuning; by default the head
+     *         that {@code BaseGraphs.denseStack} appends
+     */
+    default String head() {
+        return BaseGraphs.HEAD;
+    }
 
     /** @return the default pretraining of the base. */
     PretrainSettings pretraining();
