@@ -63,30 +63,10 @@ class LinearGradientFactorFloatTest {
         }
         x = asFloatValues(x);
         d = asFloatValues(d);
-        double[][][] g = new double[m][a][b];
-        double[][] gb = new double[m][b];
-        double[] expectedNorm = new double[m];
-        for (int i = 0; i < m; i++) {
-            for (int k = 0; k < t; k++) {
-                int row = i * t + k;
-                for (int p = 0; p < a; p++) {
-                    for (int q = 0; q < b; q++) {
-                        g[i][p][q] += s * x[row][p] * d[row][q];
-                    }
-                }
-                for (int q = 0; q < b; q++) {
-                    gb[i][q] += d[row][q];
-                }
-            }
-            for (int p = 0; p < a; p++) {
-                for (int q = 0; q < b; q++) {
-                    expectedNorm[i] += g[i][p][q] * g[i][p][q];
-                }
-            }
-            for (int q = 0; q < b && bias; q++) {
-                expectedNorm[i] += gb[i][q] * gb[i][q];
-            }
-        }
+        LinearGradientReference ref = new LinearGradientReference(x, d, m, t, s, bias);
+        double[][][] g = ref.weight;
+        double[][] gb = ref.bias;
+        double[] expectedNorm = ref.squaredNorm;
 
         LinearGradientFactor f = new LinearGradientFactor("W", bias ? "b" : null, s);
         f.stash(floatRows(x, xOrder), floatRows(d, 'c'), m, t);
