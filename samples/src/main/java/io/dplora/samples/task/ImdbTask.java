@@ -69,36 +69,9 @@ public final class ImdbTask implements Task {
      *                       shuffled public training split)
      */
     record Design(int vocabulary, int maxTokens, int embedding, int tokenWidth, int pooledWidth, int labelledPublic) {
-        Design {
-            if (vocabulary < 3 || maxTokens < 1 || embedding < 1 || tokenWidth < 1 || pooledWidth < 1
-                    || labelledPublic < 1) {
-                throw new IllegalArgumentException("invalid IMDb design " + vocabulary + "/" + maxTokens + "/"
-                        + embedding + "/" + tokenWidth + "/" + pooledWidth + "/" + labelledPublic);
-            }
-        }
     }
 
-    static final Design DEFAULT_DESIGN = new Design(20_000, 128, 32, 64, 64, 500);
-
-    private final Design design;
-    private final PretrainSettings pretraining;
-    private final FineTuneDefaults fineTuning;
-
-    public ImdbTask() {
-        this(DEFAULT_DESIGN, new PretrainSettings(10, 32, 2e-3, 20021003L),
-                new FineTuneDefaults(5, 512, 512, 2e-2, 1.0));
-    }
-
-    /** A variant with other sizes or settings (experiments and tests; the command line uses the defaults). */
-    ImdbTask(Design design, PretrainSettings pretraining, FineTuneDefaults fineTuning) {
-        this.design = design;
-        this.pretraining = pretraining;
-        this.fineTuning = fineTuning;
-    }
-
-    Design design() {
-        return design;
-    }
+    static final Design DESIGN = new Design(20_000, 128, 32, 64, 64, 500);
 
     @Override
     public String name() {
@@ -123,19 +96,19 @@ public final class ImdbTask implements Task {
                         + "fine-tuning): the other half (19,831 training and 4,958 test reviews). Model: embeddings "
                         + "(%d, first %d tokens) -> dense %d on every token -> masked mean pooling -> dense %d -> 2; "
                         + "fine-tuning freezes the embeddings, LoRA on the token-level dense layer (3D, masked) and "
-                        + "on the pooled dense layer, head trained.", design.labelledPublic(), design.embedding(),
-                design.maxTokens(), design.tokenWidth(), design.pooledWidth());
+                        + "on the pooled dense layer, head trained.", DESIGN.labelledPublic(), DESIGN.embedding(),
+                DESIGN.maxTokens(), DESIGN.tokenWidth(), DESIGN.pooledWidth());
     }
 
     @Override
     public TaskData load(DataLocations locations) {
         TextCorpus corpus = Imdb.load(locations, SplitOptions.defaults());
-        TextEncoding e = TextEncoding.of(corpus, 2, design.vocabulary(), design.maxTokens());
+        TextEncoding e = TextEncoding.of(corpus, 2, DESIGN.vocabulary(), DESIGN.maxTokens());
         List<LabeledText> publicTexts = corpus.publicSplit().train();
-        return new TaskData(FirstExamples.of(e.publicTrain().asTrimmedSequenceSource(), design.labelledPublic()),
+        return new TaskData(FirstExamples.of(e.publicTrain().asTrimmedSequenceSource(), DESIGN.labelledPublic()),
                 e.publicTest().asTrimmedSequenceSource(), e.privateTrain().asTrimmedSequenceSource(),
                 e.privateTest().asTrimmedSequenceSource(), corpus.labelNames(), e.vocabulary().size(),
-                "sequence," + e.fingerprint() + ",labelled-public=" + design.labelledPublic()
+                "sequence," + e.fingerprint() + ",labelled-public=" + DESIGN.labelledPublic()
                         + ",word-vector-text=public-train-untruncated", () -> e.untruncated(publicTexts));
     }
 
@@ -149,19 +122,19 @@ public final class ImdbTask implements Task {
     public ComputationGraph buildBase(TaskData data, PretrainSettings settings) {
         var g = BaseGraphs.graph(settings).addInputs("tokens")
                 .addLayer("embed", new EmbeddingSequenceLayer.Builder().nIn(data.inputSize())
-                        .nOut(design.embedding()).inferInputLength(true).updater(new NoOp()).build(), "tokens")
-                .addLayer(TOKEN_LAYER, new DenseLayer.Builder().nIn(design.embedding()).nOut(design.tokenWidth())
+                        .nOut(DESIGN.embedding()).inferInputLength(true).updater(new NoOp()).build(), "tokens")
+                .addLayer(TOKEN_LAYER, new DenseLayer.Builder().nIn(DESIGN.embedding()).nOut(DESIGN.tokenWidth())
                         .activation(Activation.RELU).build(), new RnnToFeedForwardPreProcessor(RNNFormat.NCW), "embed")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(),
                         new FeedForwardToRnnPreProcessor(RNNFormat.NCW), TOKEN_LAYER);
-        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "pool", design.tokenWidth(),
-                data.numClasses(), design.pooledWidth()).build());
+        ComputationGraph net = new ComputationGraph(BaseGraphs.denseStack(g, "pool", DESIGN.tokenWidth(),
+                data.numClasses(), DESIGN.pooledWidth()).build());
         net.init();
         List<int[]> text = data.unlabelledPublicText().get();
         if (!text.isEmpty()) {
             long start = System.nanoTime();
             log.info("learning {}-dimensional word vectors from {} unlabelled public reviews (word2vec, one thread)",
-                    design.embedding(), text.size());
+                    DESIGN.embedding(), text.size());
             net.getLayer("embed").getParam("W").assign(wordVectors(settings).train(text, data.inputSize()));
             log.info("word vectors learnt in {} s", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
         }
@@ -169,14 +142,14 @@ public final class ImdbTask implements Task {
     }
 
     private PublicWordVectors wordVectors(PretrainSettings settings) {
-        return new PublicWordVectors(design.embedding(), WORD_VECTOR_WINDOW, WORD_VECTOR_EPOCHS, settings.seed());
+        return new PublicWordVectors(DESIGN.embedding(), WORD_VECTOR_WINDOW, WORD_VECTOR_EPOCHS, settings.seed());
     }
 
     @Override
     public String architecture() {
         return String.format(Locale.ROOT, "w2v-sgns-win%d-ep%d/embed%d-frozen-token%d-maskedavg-%d-2/T%d/v3",
-                WORD_VECTOR_WINDOW, WORD_VECTOR_EPOCHS, design.embedding(), design.tokenWidth(), design.pooledWidth(),
-                design.maxTokens());
+                WORD_VECTOR_WINDOW, WORD_VECTOR_EPOCHS, DESIGN.embedding(), DESIGN.tokenWidth(), DESIGN.pooledWidth(),
+                DESIGN.maxTokens());
     }
 
     @Override
@@ -186,12 +159,12 @@ public final class ImdbTask implements Task {
 
     @Override
     public PretrainSettings pretraining() {
-        return pretraining;
+        return new PretrainSettings(10, 32, 2e-3, 20021003L);
     }
 
     @Override
     public FineTuneDefaults fineTuneDefaults() {
-        return fineTuning;
+        return new FineTuneDefaults(5, 512, 512, 2e-2, 1.0);
     }
 
     @Override

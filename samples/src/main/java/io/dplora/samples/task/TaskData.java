@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * @param fingerprint  a stable description of everything derived from public data that the base depends on beyond
  *                     the task's settings (e.g. a vocabulary checksum); part of the base model's cache key
  * @param unlabelledPublicText token-id sequences of public texts used WITHOUT their labels (e.g. to learn word
- *                     vectors for the base), computed on first use; empty for tasks that have none
+ *                     vectors for the base), computed each time it is asked for (only base pretraining asks); empty for
+ *                     tasks that have none
  */
 public record TaskData(IndexedDataSource publicTrain, IndexedDataSource publicTest, IndexedDataSource privateTrain,
                        IndexedDataSource privateTest, List<String> labelNames, int inputSize,
