@@ -1,6 +1,5 @@
 package io.dplora.samples.base;
 
-import io.dplora.samples.run.ClassificationMetrics;
 import io.dplora.samples.run.Evaluator;
 import io.dplora.samples.run.Progress;
 import io.dplora.samples.run.ShuffledBatches;
@@ -47,8 +46,7 @@ public final class Pretrainer {
                     bar.step();
                 }
             }
-            ClassificationMetrics m = Evaluator.evaluate(net, data.publicTest());
-            accuracy = m.accuracy();
+            accuracy = Evaluator.evaluate(net, data.publicTest()).accuracy();
             out.printf("pretrain %s epoch %d/%d: loss %.4f, public test accuracy %.4f%n", task.name(), epoch,
                     settings.epochs(), lossSum / examples, accuracy);
         }

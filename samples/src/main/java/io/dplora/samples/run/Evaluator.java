@@ -2,10 +2,16 @@ package io.dplora.samples.run;
 
 import io.dplora.updater.IndexedDataSource;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.evaluation.EvaluationAveraging;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
-/** Evaluates a single-input, single-output classifier on every example of a source (inference mode, masks used). */
+/**
+ * Evaluates a single-input, single-output classifier on every example of a source (inference mode, masks used) with
+ * DL4J's own {@link Evaluation}: accuracy, F1 of a class ({@code f1(1)}: spam), and balanced accuracy
+ * ({@link #balancedAccuracy(Evaluation)}).
+ */
 public final class Evaluator {
 
     private static final int BATCH = 512;
@@ -16,13 +22,11 @@ public final class Evaluator {
     /**
      * @param net    a ComputationGraph with one input and one softmax output
      * @param source the test examples
-     * @return the confusion-matrix metrics (prediction = arg max of the output)
+     * @return DL4J's evaluation of all examples (prediction = arg max of the output)
      */
-    public static ClassificationMetrics evaluate(ComputationGraph net, IndexedDataSource source) {
+    public static Evaluation evaluate(ComputationGraph net, IndexedDataSource source) {
         int n = source.size();
-        int[] truth = new int[n];
-        int[] predicted = new int[n];
-        int classes = -1;
+        Evaluation evaluation = null;
         for (int start = 0; start < n; start += BATCH) {
             int b = Math.min(BATCH, n - start);
             int[] idx = new int[b];
@@ -35,14 +39,22 @@ public final class Evaluator {
             // (ComputationGraph.batchSize()), which breaks a FeedForwardToRnnPreProcessor on a batch of another size
             net.clear();
             INDArray out = net.output(false, new INDArray[] {ds.getFeatures()}, masks)[0];
-            INDArray p = out.argMax(1);
-            INDArray t = ds.getLabels().argMax(1);
-            for (int j = 0; j < b; j++) {
-                predicted[start + j] = p.getInt(j);
-                truth[start + j] = t.getInt(j);
+            if (evaluation == null) {
+                evaluation = new Evaluation((int) ds.getLabels().size(1));
             }
-            classes = (int) ds.getLabels().size(1);
+            evaluation.eval(ds.getLabels(), out);
         }
-        return ClassificationMetrics.of(truth, predicted, classes);
+        if (evaluation == null) {
+            throw new IllegalArgumentException("nothing to evaluate: the source is empty");
+        }
+        return evaluation;
+    }
+
+    /**
+     * @return balanced accuracy: the mean over the classes that occur of their recall, which is DL4J's macro-averaged
+     * recall (classes without examples are left out of its average)
+     */
+    public static double balancedAccuracy(Evaluation evaluation) {
+        return evaluation.recall(EvaluationAveraging.Macro);
     }
 }

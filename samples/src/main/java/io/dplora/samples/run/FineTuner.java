@@ -7,6 +7,7 @@ import io.dplora.samples.task.Task;
 import io.dplora.samples.task.TaskData;
 import io.dplora.updater.IndexedDataSource;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.learning.config.Adam;
 
 import java.io.IOException;
@@ -65,7 +66,7 @@ public final class FineTuner {
         List<Double> losses = new ArrayList<>();
         List<Double> accuracies = new ArrayList<>();
         List<Double> epsilons = new ArrayList<>();
-        ClassificationMetrics metrics = null;
+        Evaluation metrics = null;
         int epoch = 0;
         int planned = loop.plannedEpochs();
         while (loop.hasNextEpoch()) {
@@ -91,7 +92,7 @@ public final class FineTuner {
         RunResult result = new RunResult(task.name(), s.method().label(), s.rank(), s.alpha(),
                 dp == null ? null : s.epsilon(), loop.epsilon(), s.delta(), dp == null ? null : s.accountant().name(),
                 dp == null ? null : dp.noiseMultiplier(), dp == null ? null : dp.samplingRate(), loop.steps(),
-                metrics.accuracy(), binary ? metrics.f1(1) : null, binary ? metrics.balancedAccuracy() : null,
+                metrics.accuracy(), binary ? metrics.f1(1) : null, binary ? Evaluator.balancedAccuracy(metrics) : null,
                 seconds, s.epochs(), s.batch(), s.physicalBatch(), s.learningRate(), s.maxGradNorm(), s.seed(),
                 s.limit(), s.validation(), train.size(), TrainableCount.of(net), dp == null ? 0 : dp.droppedExamples(),
                 losses,
