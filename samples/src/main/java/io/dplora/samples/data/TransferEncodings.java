@@ -1,6 +1,7 @@
 package io.dplora.samples.data;
 
 import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -62,28 +63,34 @@ public final class TransferEncodings {
     }
 
     /**
-     * Base64: characters outside the alphabet (line breaks, spaces, stray symbols) are skipped, decoding stops at
-     * the first {@code =} padding, and a dangling final character (which carries less than one byte) is ignored.
+     * Base64 with the JDK's MIME decoder ({@link Base64#getMimeDecoder()}: characters outside the alphabet, such as
+     * line breaks, spaces and stray symbols, are ignored). Two leniencies real mail needs on top: decoding stops at the
+     * first {@code =} padding (text after it is ignored), and a dangling final character, which carries less than one
+     * byte and which the JDK decoder rejects, is dropped.
      *
      * @return the decoded bytes, or {@code null} when the input does not look like base64 at all (more than a tenth
      *         of its non-white-space characters are outside the alphabet)
      */
     public static byte[] decodeBase64(byte[] in) {
-        StringBuilder clean = new StringBuilder(in.length);
         int foreign = 0;
         int nonSpace = 0;
-        boolean padded = false;
-        for (byte b : in) {
-            char c = (char) (b & 0xFF);
+        int symbols = 0;
+        int end = in.length;
+        int lastSymbol = -1;
+        for (int i = 0; i < in.length; i++) {
+            char c = (char) (in[i] & 0xFF);
             if (Character.isWhitespace(c)) {
                 continue;
             }
             nonSpace++;
             if (c == '=') {
-                padded = true;
+                if (end == in.length) {
+                    end = i;
+                }
             } else if (isBase64(c)) {
-                if (!padded) {
-                    clean.append(c);
+                if (end == in.length) {
+                    symbols++;
+                    lastSymbol = i;
                 }
             } else {
                 foreign++;
@@ -92,13 +99,10 @@ public final class TransferEncodings {
         if (foreign * 10 > nonSpace) {
             return null;
         }
-        int usable = clean.length() - clean.length() % 4;
-        int rest = clean.length() % 4;
-        String body = clean.substring(0, usable);
-        if (rest >= 2) { // 2 or 3 trailing characters still carry 1 or 2 bytes
-            body = body + clean.substring(usable) + "=".repeat(4 - rest);
+        if (symbols % 4 == 1) {
+            end = lastSymbol;
         }
-        return Base64.getDecoder().decode(body);
+        return Base64.getMimeDecoder().decode(Arrays.copyOf(in, end));
     }
 
     private static boolean isBase64(char c) {
