@@ -5,7 +5,6 @@ import io.dplora.samples.run.RunResult;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -23,17 +22,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * PNG charts of a sweep (XChart), mean &plusmn; sample standard deviation over seeds:
+ * PNG charts of a sweep (XChart), mean &plusmn; sample standard deviation over seeds. Every title starts with the
+ * sweep's name (its results file), so variants of one sweep (another learning rate, say) are told apart.
  * <ul>
  *   <li>{@code <name>-accuracy.png}: test accuracy vs epsilon (vanilla and FFA, the non-private run as a dashed
- *       line), vs rank (vanilla, FFA, non-private), or per method (bars);</li>
- *   <li>{@code <name>-loss.png}: training loss per epoch of every grid point.</li>
+ *       line), vs rank (vanilla, FFA, non-private), or per method (bars). The swept values are evenly spaced (1, 2,
+ *       4, 8 are powers of two) and each method's points are shifted a little sideways so error bars never hide one
+ *       another;</li>
+ *   <li>{@code <name>-loss-<method>.png}: training loss per epoch, one chart per method with one curve per grid
+ *       point.</li>
  * </ul>
  */
 public final class ResultPlots {
 
     private static final int WIDTH = 800;
     private static final int HEIGHT = 560;
+    /** Sideways shift between the methods' points in an accuracy chart, in units of the spacing of swept values. */
+    private static final double SIDE_STEP = 0.07;
     private static final Map<String, Color> COLORS = Map.of("vanilla", new Color(0x1f77b4),
             "ffa", new Color(0xd62728), "none", new Color(0x2ca02c));
 
@@ -54,9 +59,15 @@ public final class ResultPlots {
             throw new IllegalArgumentException("results of " + name + " hold no runs");
         }
         List<Path> files = new ArrayList<>();
-        Chart<?, ?> accuracy = "method".equals(t.sweep()) ? methodChart(results, t) : accuracyChart(results, t);
+        Chart<?, ?> accuracy = "method".equals(t.sweep()) ? methodChart(results, t, name)
+                : accuracyChart(results, t, name);
         files.add(save(accuracy, outDir.resolve(name + "-accuracy.png")));
-        files.add(save(lossChart(results, t), outDir.resolve(name + "-loss.png")));
+        for (String m : t.methods()) {
+            XYChart loss = lossChart(results, t, name, m);
+            if (loss != null) {
+                files.add(save(loss, outDir.resolve(name + "-loss-" + m + ".png")));
+            }
+        }
         return files;
     }
 
@@ -78,21 +89,17 @@ public final class ResultPlots {
     }
 
     /**
-     * Accuracy vs epsilon or rank: the swept values as evenly spaced categories (1, 2, 4, 8 are powers of two),
-     * one line per method with error bars; in an epsilon sweep the non-private run is a dashed reference line.
+     * Accuracy vs epsilon or rank: the swept values at evenly spaced positions 0, 1, 2, ... (labelled with the values),
+     * one line per method with error bars, each method shifted by a small offset so that bars at the same value do not
+     * overlap; in an epsilon sweep the non-private run is a dashed reference line.
      */
-    private static CategoryChart accuracyChart(SweepResults results, SweepTable t) {
+    private static XYChart accuracyChart(SweepResults results, SweepTable t, String name) {
         String xName = t.sweep().equals("epsilon") ? "epsilon" : "rank";
-        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title(results.task() + ": test accuracy vs " + xName + " (" + fixed(results, t) + ", mean ± std over "
-                        + "seeds)")
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(name + ": " + results.task() + " test accuracy vs " + xName + " (" + fixed(results, t)
+                        + ", mean ± std over seeds)")
                 .xAxisTitle(xName).yAxisTitle("test accuracy (%)").build();
-        c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
-        c.getStyler().setOverlapped(true);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        c.getStyler().setChartBackgroundColor(Color.WHITE);
-        c.getStyler().setMarkerSize(7);
-        c.getStyler().setErrorBarsColorSeriesColor(true);
+        style(c);
         java.util.TreeSet<Double> all = new java.util.TreeSet<>();
         for (String m : t.methods()) {
             for (double x : t.xs(m)) {
@@ -102,42 +109,51 @@ public final class ResultPlots {
             }
         }
         List<String> categories = all.stream().map(ResultPlots::fmt).toList();
-        for (String m : t.methods()) {
+        c.getStyler().setXAxisMin(-0.5).setXAxisMax(categories.size() - 0.5);
+        c.getStyler().setxAxisTickLabelsFormattingFunction(v -> positionLabel(categories, v));
+        List<String> methods = t.methods();
+        for (int mi = 0; mi < methods.size(); mi++) {
+            String m = methods.get(mi);
+            boolean reference = t.sweep().equals("epsilon") && m.equals("none");
+            double offset = SIDE_STEP * (mi - (methods.size() - 1) / 2.0);
+            List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
             List<Double> e = new ArrayList<>();
-            String name = label(m);
-            boolean reference = t.sweep().equals("epsilon") && m.equals("none");
+            String label = label(m);
             if (reference) {
                 Stats s = t.stats(m, Double.NaN, RunResult::testAccuracy);
-                for (int i = 0; i < categories.size(); i++) {
-                    y.add(100 * s.mean());
-                    e.add(0.0);
-                }
-                name = String.format(Locale.ROOT, "%s (%s)", name, s.format(100, 2));
+                x.add(-0.5);
+                x.add(categories.size() - 0.5);
+                y.add(100 * s.mean());
+                y.add(100 * s.mean());
+                e.add(0.0);
+                e.add(0.0);
+                label = String.format(Locale.ROOT, "%s (%s)", label, s.format(100, 2));
             } else {
-                for (double x : all) {
-                    if (t.runs(m, x).isEmpty()) {
-                        y.add(Double.NaN);
-                        e.add(0.0);
-                    } else {
-                        Stats s = t.stats(m, x, RunResult::testAccuracy);
+                int k = 0;
+                for (double v : all) {
+                    if (!t.runs(m, v).isEmpty()) {
+                        Stats s = t.stats(m, v, RunResult::testAccuracy);
+                        x.add(k + offset);
                         y.add(100 * s.mean());
                         e.add(100 * s.std());
                     }
+                    k++;
                 }
             }
-            CategorySeries series = c.addSeries(name, categories, y, e);
-            series.setLineColor(COLORS.get(m));
-            series.setMarkerColor(COLORS.get(m));
+            if (x.isEmpty()) {
+                continue;
+            }
+            XYSeries series = c.addSeries(label, x, y, e);
+            colour(series, COLORS.get(m), reference ? SeriesLines.DASH_DASH : SeriesLines.SOLID);
             series.setMarker(reference ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
-            series.setLineStyle(reference ? SeriesLines.DASH_DASH : SeriesLines.SOLID);
         }
         return c;
     }
 
-    private static CategoryChart methodChart(SweepResults results, SweepTable t) {
+    private static CategoryChart methodChart(SweepResults results, SweepTable t, String name) {
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title(results.task() + ": test accuracy per method (" + fixed(results, t) + ", mean ± std)")
+                .title(name + ": " + results.task() + " test accuracy per method (" + fixed(results, t) + ", mean ± std)")
                 .xAxisTitle("method").yAxisTitle("test accuracy (%)").build();
         c.getStyler().setLegendVisible(false);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -154,33 +170,47 @@ public final class ResultPlots {
         return c;
     }
 
-    private static XYChart lossChart(SweepResults results, SweepTable t) {
+    /**
+     * @return the swept value shown at axis position {@code v}: its label at 0, 1, 2, ...; elsewhere an invisible
+     * label (zero-width spaces) that still differs from every other, because XChart thins out the ticks when two
+     * labels are equal
+     */
+    static String positionLabel(List<String> categories, double v) {
+        long k = Math.round(v);
+        if (Math.abs(v - k) < 1e-6 && k >= 0 && k < categories.size()) {
+            return categories.get((int) k);
+        }
+        return "\u200B".repeat((int) Math.max(1, Math.round(8 * (v + categories.size() + 1))));
+    }
+
+    /** @return the loss curves of one method (one per grid point), or null when it has none */
+    private static XYChart lossChart(SweepResults results, SweepTable t, String name, String m) {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title(results.task() + ": training loss per epoch (" + fixed(results, t) + ", mean ± std)")
+                .title(name + ": " + label(m) + ", training loss per epoch (" + fixed(results, t) + ", mean ± std)")
                 .xAxisTitle("epoch").yAxisTitle("mean training loss").build();
         style(c);
         java.awt.BasicStroke[] dashes = {SeriesLines.SOLID, SeriesLines.DASH_DASH, SeriesLines.DOT_DOT, SeriesLines.DASH_DOT};
-        for (String m : t.methods()) {
-            List<Double> xs = t.xs(m);
-            for (int k = 0; k < xs.size(); k++) {
-                List<Stats> curve = t.lossCurve(m, xs.get(k));
-                if (curve.isEmpty()) {
-                    continue;
-                }
-                double[] x = new double[curve.size()];
-                double[] y = new double[curve.size()];
-                double[] e = new double[curve.size()];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = i + 1;
-                    y[i] = curve.get(i).mean();
-                    e[i] = curve.get(i).std();
-                }
-                String name = label(m) + pointLabel(t, m, xs.get(k));
-                XYSeries s = c.addSeries(name, x, y, e);
-                colour(s, shade(COLORS.get(m), k, xs.size()), dashes[k % dashes.length]);
+        List<Double> xs = t.xs(m);
+        boolean any = false;
+        for (int k = 0; k < xs.size(); k++) {
+            List<Stats> curve = t.lossCurve(m, xs.get(k));
+            if (curve.isEmpty()) {
+                continue;
             }
+            double[] x = new double[curve.size()];
+            double[] y = new double[curve.size()];
+            double[] e = new double[curve.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i + 1;
+                y[i] = curve.get(i).mean();
+                e[i] = curve.get(i).std();
+            }
+            String point = pointLabel(t, m, xs.get(k));
+            XYSeries s = c.addSeries(point.isEmpty() ? label(m) : point.substring(2), x, y, e);
+            colour(s, shade(COLORS.get(m), k, xs.size()), dashes[k % dashes.length]);
+            any = true;
         }
-        return c;
+        return any ? c : null;
     }
 
     private static String pointLabel(SweepTable t, String m, double x) {

@@ -71,8 +71,9 @@ class PlotCommandTest {
         Path out = tmp.resolve("plots");
         CliRunner.Result r = CliRunner.run("plot", eps.toString(), rank.toString(), "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
-        for (String name : List.of("fashion-epsilon-accuracy", "fashion-epsilon-loss", "spam-rank-accuracy",
-                "spam-rank-loss")) {
+        for (String name : List.of("fashion-epsilon-accuracy", "fashion-epsilon-loss-vanilla",
+                "fashion-epsilon-loss-ffa", "fashion-epsilon-loss-none", "spam-rank-accuracy", "spam-rank-loss-vanilla",
+                "spam-rank-loss-ffa", "spam-rank-loss-none")) {
             Path png = out.resolve(name + ".png");
             assertTrue(Files.isRegularFile(png), png + " missing; stdout: " + r.out());
             BufferedImage img = ImageIO.read(png.toFile());
