@@ -12,8 +12,12 @@ import java.util.Map;
  * <ul>
  *   <li>the per-example gradient g<sub>i</sub> is the gradient of example i's <em>own</em> loss (for sequence
  *       outputs: summed over its time steps, padded steps contributing nothing), never of the batch-mean loss;</li>
- *   <li>{@link #accumulateSquaredNorms(double[])} adds ||g<sub>i</sub>||<sub>2</sub><sup>2</sup> (this layer's
- *       trainable parameters only) to {@code out[i]}, exactly (no upper bound);</li>
+ *   <li>{@link #accumulateSquaredNorms(double[])} adds to {@code out[i]} a rigorous upper bound of
+ *       ||g<sub>i</sub>||<sub>2</sub><sup>2</sup> (this layer's trainable parameters only) that is tight (exact up to
+ *       a stated rounding bound, never a loose analytic bound like (&Sigma;<sub>t</sub> ||x<sub>t</sub>||
+ *       ||d<sub>t</sub>||)<sup>2</sup>) and covers the floating-point error of computing the norm and of releasing
+ *       c<sub>i</sub> g<sub>i</sub> in the network's data type, so that c<sub>i</sub> = min(1, C / &radic;bound) keeps
+ *       the released contribution of example i within C for any data, adversarial FLOAT inputs included;</li>
  *   <li>{@link #writeClippedSum(double[])} overwrites this layer's trainable gradient views with
  *       &Sigma;<sub>i</sub> c<sub>i</sub> g<sub>i</sub> (book-keeping: no second backward pass);</li>
  *   <li>frozen parameters have an all-zero gradient slice at all times.</li>
@@ -29,9 +33,9 @@ import java.util.Map;
  * c<sub>i</sub> = 1 this reproduces DL4J's ordinary batch gradient). DL4J's division by the minibatch size is left
  * on ({@code updaterDivideByMinibatch} is true), so without a DP step training is exactly ordinary DL4J training.
  *
- * <p>Per-example norms are computed in the network's data type and accumulated in double. For 2D input no
- * per-example gradient tensor is formed (closed forms); for sequences the cheaper of the direct and the Gram ("ghost")
- * form is used per factor. A frozen DP head ({@code trainable(false)}) implements this interface with no trainable
+ * <p>Per-example norms are computed in double (closed forms for 2D input, no per-example gradient tensor; for
+ * sequences the cheaper of the direct and the Gram ("ghost") form per factor) with error bounds, see
+ * {@link io.dplora.layers.grad.LinearGradientFactor}. A frozen DP head ({@code trainable(false)}) implements this interface with no trainable
  * views: it reports the example count and adds 0 to every norm.
  */
 public interface PerExampleGradientLayer {
@@ -55,8 +59,8 @@ public interface PerExampleGradientLayer {
     int perExampleCount();
 
     /**
-     * Adds the exact squared L2 norm of each example's gradient over this layer's trainable parameters to
-     * {@code out[i]}, i = 0..m-1.
+     * Adds to {@code out[i]}, i = 0..m-1, the squared L2 norm of each example's gradient over this layer's
+     * trainable parameters as a rigorous, tight upper bound (see the interface comment).
      *
      * @throws IllegalStateException if no per-example state is available
      * @throws IllegalArgumentException if {@code out.length < m}

@@ -4,9 +4,10 @@ package io.dplora.updater;
  * Per-example clip factors of DP-SGD, c = min(1, C / n) for an example whose gradient has L2 norm n.
  *
  * <p>Conventions: n = 0 gives c = 1 (nothing to clip); a non-finite n (NaN or infinite, e.g. from a corrupt
- * example) gives c = 0, which drops the example and keeps the sensitivity bound. A relative {@code margin} makes
- * c&middot;n &le; C hold even when the norm computed by the layers is slightly below the norm of the gradient actually
- * summed (rounding in the network's data type); it is tiny (see {@link #marginFor(boolean)}).
+ * example) gives c = 0, which drops the example and keeps the sensitivity bound. The squared norms come from the
+ * layers as rigorous upper bounds that already cover the rounding of their computation and of the release in the
+ * network's data type ({@link io.dplora.layers.PerExampleGradientLayer}); the relative {@code margin} here only covers
+ * the square root and the division below, a few double roundings (see {@link #marginFor(boolean)}).
  */
 public final class ClipFactors {
 
@@ -14,12 +15,13 @@ public final class ClipFactors {
     }
 
     /**
-     * @param doublePrecision whether the network computes in double
-     * @return the relative margin for that precision: 1e-12 in double, 1e-5 in float (well above float rounding of a
-     * norm, well below anything that changes training)
+     * @param doublePrecision whether the network computes in double (no longer matters: the data type's rounding is
+     * inside the layers' norm bounds)
+     * @return the relative margin 1e-12: far above the three double roundings of sqrt and division in
+     * {@link #clipFactor}, far below anything that changes training
      */
     public static double marginFor(boolean doublePrecision) {
-        return doublePrecision ? 1e-12 : 1e-5;
+        return 1e-12;
     }
 
     /**

@@ -49,12 +49,50 @@ final class HostRows {
      * squared L2 norm to {@code sq[row]}.
      */
     void copyWithSquaredNorms(INDArray src, INDArray dst, double[] sq) {
-        process(src, dst, sq, null, 0, null);
+        process(src, dst, sq, null, 0, null, null);
     }
 
     /** Adds each row's squared L2 norm of {@code rows} ({@link #supports supported}) to {@code sq[row]}. */
     void addSquaredNorms(INDArray rows, double[] sq) {
-        process(rows, null, sq, null, 0, null);
+        process(rows, null, sq, null, 0, null, null);
+    }
+
+    /** Adds each row's sum of {@code rows} ({@link #supports supported}), accumulated in double, to {@code sums[row]}. */
+    void addRowSums(INDArray rows, double[] sums) {
+        process(rows, null, null, null, 0, null, sums);
+    }
+
+    /**
+     * Adds the column sums of each block of {@code rowsPerExample} consecutive rows of {@code rows}
+     * ({@link #supports supported}, [m T, b]), accumulated in double, to {@code sums[i b + j]} (example i, column j).
+     */
+    void addExampleColumnSums(INDArray rows, int rowsPerExample, double[] sums) {
+        int n = Math.toIntExact(rows.size(0));
+        int cols = Math.toIntExact(rows.size(1));
+        int off = (int) rows.offset();
+        int rowsPerBlock = Math.max(1, BLOCK / Math.max(1, cols));
+        for (int r0 = 0; r0 < n; r0 += rowsPerBlock) {
+            int len = Math.min(rowsPerBlock, n - r0) * cols;
+            if (rows.dataType() == DataType.FLOAT) {
+                float[] buf = floats(len);
+                rows.data().asNioFloat().get(off + r0 * cols, buf, 0, len);
+                for (int r = r0, p = 0; p < len; r++, p += cols) {
+                    int base = (r / rowsPerExample) * cols;
+                    for (int j = 0; j < cols; j++) {
+                        sums[base + j] += buf[p + j];
+                    }
+                }
+            } else {
+                double[] buf = doubles(len);
+                rows.data().asNioDouble().get(off + r0 * cols, buf, 0, len);
+                for (int r = r0, p = 0; p < len; r++, p += cols) {
+                    int base = (r / rowsPerExample) * cols;
+                    for (int j = 0; j < cols; j++) {
+                        sums[base + j] += buf[p + j];
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -66,15 +104,15 @@ final class HostRows {
      *                   {@code dst} (of the values as stored in its type), accumulated in double
      */
     void scaleRows(INDArray src, double[] c, int rowsPerFactor, INDArray dst, double[] columnSums) {
-        process(src, dst, null, c, rowsPerFactor, columnSums);
+        process(src, dst, null, c, rowsPerFactor, columnSums, null);
     }
 
     /**
      * One pass over the rows of {@code src}: optional copy or scaling into {@code dst}, optional squared norms,
-     * optional column sums of the result.
+     * optional column sums of the result, optional row sums.
      */
     private void process(INDArray src, INDArray dst, double[] sq, double[] c, int rowsPerFactor,
-                         double[] columnSums) {
+                         double[] columnSums, double[] rowSums) {
         int rows = Math.toIntExact(src.size(0));
         int cols = Math.toIntExact(src.size(1));
         if (dst != null && (dst.size(0) != rows || dst.size(1) != cols || dst.dataType() != src.dataType())) {
@@ -97,6 +135,13 @@ final class HostRows {
                 for (int r = r0, p = 0; p < n; r++, p += cols) {
                     if (sq != null) {
                         sq[r] += squaredNorm(buf, p, cols);
+                    }
+                    if (rowSums != null) {
+                        double sum = 0;
+                        for (int j = 0; j < cols; j++) {
+                            sum += buf[p + j];
+                        }
+                        rowSums[r] += sum;
                     }
                     if (c != null) {
                         double factor = c[r / rowsPerFactor];
@@ -122,6 +167,13 @@ final class HostRows {
                 for (int r = r0, p = 0; p < n; r++, p += cols) {
                     if (sq != null) {
                         sq[r] += squaredNorm(buf, p, cols);
+                    }
+                    if (rowSums != null) {
+                        double sum = 0;
+                        for (int j = 0; j < cols; j++) {
+                            sum += buf[p + j];
+                        }
+                        rowSums[r] += sum;
                     }
                     if (c != null) {
                         double factor = c[r / rowsPerFactor];
