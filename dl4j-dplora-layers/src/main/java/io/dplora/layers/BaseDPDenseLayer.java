@@ -23,7 +23,7 @@ import java.util.Objects;
  * <p>Parameters reported by {@link #isFrozenParam(String)} are frozen the safe way: NoOp updater, no regularisation
  * (even when L1/L2/weight decay is configured globally) and a gradient slice that is never written, so they cannot move.
  */
-public abstract class BaseDPDenseLayer extends FeedForwardLayer {
+public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerExampleComputation {
 
     protected boolean hasBias = true;
     /** Sequence layout of 3D input; null means "not declared" (3D input is then read as NCW). */

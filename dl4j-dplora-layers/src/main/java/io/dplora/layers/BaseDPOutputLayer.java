@@ -21,7 +21,7 @@ import java.util.Objects;
  * and a gradient slice that stays zero, while the error signal still flows to the layers below. (DL4J cannot wrap an
  * output layer in its frozen wrappers, and a NoOp updater alone does not freeze a DL4J layer.)
  */
-public abstract class BaseDPOutputLayer extends BaseOutputLayer {
+public abstract class BaseDPOutputLayer extends BaseOutputLayer implements PerExampleComputation {
 
     protected boolean trainable = true;
 

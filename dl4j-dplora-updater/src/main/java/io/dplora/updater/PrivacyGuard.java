@@ -37,6 +37,11 @@ import java.util.List;
  *       per-example gradients are not defined). A {@code FrozenLayer} always runs the wrapped layer in inference
  *       mode (fixed statistics, an affine map per example, no statistics update) and passes no gradient, which is
  *       how {@code LoRA.apply} freezes a pretrained BatchNormalization below every trained layer;</li>
+ *   <li>a loss that is not known to be a sum of per-example losses (e.g. {@code LossFMeasure}), and a layer, graph
+ *       vertex, input pre-processor or activation that is not known to compute each example from that example alone
+ *       (e.g. {@code ReshapeVertex}, SameDiff user layers), anywhere in the network: one example would move the
+ *       others' clipped gradients (see {@link ExampleIndependence}; opt in with
+ *       {@link io.dplora.layers.PerExampleLoss} / {@link io.dplora.layers.PerExampleComputation});</li>
  *   <li>a model with no trainable DP parameter;</li>
  *   <li>an optimisation algorithm other than stochastic gradient descent (line searches evaluate extra private
  *       gradients per step), truncated BPTT (several updates per batch), and data types other than FLOAT/DOUBLE.</li>
@@ -88,6 +93,7 @@ public final class PrivacyGuard {
      */
     static ParameterLayout check(Model net, List<UpdaterBlock> blocks) {
         checkNetworkSettings(net);
+        ExampleIndependence.check(net);
         for (Layer l : NetworkLayers.allLayersUnwrapped(net, PrivacyGuard::isInferenceOnlyBatchNorm)) {
             if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
                 String name = l.getConfig() != null ? l.getConfig().getLayerName() : "layer " + l.getIndex();
