@@ -93,7 +93,8 @@ public final class DPLoRA {
                     + ": use a ComputationGraph or a MultiLayerNetwork");
         }
         int n = config.resolveDatasetSize(trainData.size());
-        double q = config.samplingRate(n);
+        SamplingPlan plan = new SamplingPlan(n, config.getExpectedBatchSize());
+        double q = plan.samplingRate();
         long planned = config.plannedSteps(n);
         double sigma = config.hasTargetEpsilon()
                 ? NoiseCalibration.noiseMultiplier(config.getTargetEpsilon(), config.getDelta(), q, planned,
@@ -101,10 +102,10 @@ public final class DPLoRA {
                 : config.getNoiseMultiplier();
         PrivacyLedger ledger = priorLedger == null ? new PrivacyLedger() : priorLedger.copy();
         long prior = ledger.totalSteps();
-        PrivacyBudget budget = new PrivacyBudget(ledger, sigma, q, config.getDelta(), config.getEpsilonLimit(),
+        PrivacyBudget budget = new PrivacyBudget(ledger, sigma, plan, config.getDelta(), config.getEpsilonLimit(),
                 config.getAccountant(), planned);
         SamplingChannel channel = new SamplingChannel();
-        PoissonSamplingIterator iterator = new PoissonSamplingIterator(trainData, q, config.stepsPerEpoch(n),
+        PoissonSamplingIterator iterator = new PoissonSamplingIterator(trainData, config.stepsPerEpoch(n),
                 config.getMaxPhysicalBatchSize(), budget, DPRandom.forStream(config, 0, prior), channel);
         DPRandom noise = DPRandom.forStream(config, 1, prior);
         DPUpdater dp = net instanceof ComputationGraph

@@ -88,8 +88,15 @@ public final class DPUpdater {
         this.budget = budget;
         this.channel = channel;
         this.noise = noise;
+        if (config.getExpectedBatchSize() != budget.plan().expectedBatchSize()) {
+            throw new IllegalArgumentException("the configuration's expected batch size E = "
+                    + config.getExpectedBatchSize() + " differs from the budget's sampling plan (E = "
+                    + budget.plan().expectedBatchSize() + ", N = " + budget.plan().datasetSize() + "): the noisy sum "
+                    + "must be divided by the E the steps are accounted with. Build the budget from this configuration "
+                    + "(DPLoRA.makePrivate does)");
+        }
         this.maxGradNorm = config.getMaxGradNorm();
-        this.expectedBatchSize = config.getExpectedBatchSize();
+        this.expectedBatchSize = budget.plan().expectedBatchSize();
         this.noiseMultiplier = budget.noiseMultiplier();
         this.clipping = config.getClipping();
         this.perLayerWeights = config.getPerLayerClipWeights();
@@ -205,6 +212,7 @@ public final class DPUpdater {
         MicroBatch mb;
         try {
             mb = channel.take();
+            checkSameSampling(mb);
             budget.checkNextStepAllowed();
             checkSequence(mb);
             int m = mb.rows();
@@ -269,6 +277,41 @@ public final class DPUpdater {
         for (INDArray seg : nonPrivatisedSegments) {
             seg.assign(0);
         }
+    }
+
+    /**
+     * Refuses a gradient that was not computed on the announced micro-batch of this run's Poisson sampling: the
+     * announcement must come from an iterator of this very budget (one q, N, E), and the network must have been given
+     * exactly the announced arrays (by identity), not another DataSet of the same size (which would be accounted as a
+     * Poisson step although it is not one).
+     */
+    private void checkSameSampling(MicroBatch mb) {
+        if (mb.budget() != budget) {
+            throw new IllegalStateException("DP step refused: the micro-batch was announced by a PoissonSamplingIterator "
+                    + "of another PrivacyBudget (q = " + mb.budget().samplingRate() + ") than this DP step's (q = "
+                    + budget.samplingRate() + "); the sampler and the DP step must share one budget, or the steps are "
+                    + "accounted at a rate that was not sampled");
+        }
+        if (!sameArrays(mb.features(), TrainedArrays.features(network))
+                || !sameArrays(mb.labels(), TrainedArrays.labels(network))) {
+            throw new IllegalStateException("DP step refused: the network was trained on arrays other than the "
+                    + "micro-batch the run's PoissonSamplingIterator just handed out (step " + mb.logicalStep()
+                    + ", micro-batch " + mb.index() + "); only the sampled micro-batch may be trained, as returned by "
+                    + "iterator.next(), or the step would be accounted as Poisson sampling although it is not. Train "
+                    + "with PrivateTraining.fit() or net.fit(privateTraining.iterator())");
+        }
+    }
+
+    private static boolean sameArrays(INDArray[] announced, INDArray[] given) {
+        if (given == null || given.length != announced.length) {
+            return false;
+        }
+        for (int k = 0; k < announced.length; k++) {
+            if (given[k] != announced[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void checkSequence(MicroBatch mb) {

@@ -19,7 +19,9 @@ import java.util.NoSuchElementException;
 /**
  * A {@link DataSetIterator} that draws logical batches by Poisson sampling: each of the N examples of an
  * {@link IndexedDataSource} is in a logical batch independently with probability q = E/N, so batch sizes vary
- * (mean qN, variance qN(1-q)) and empty batches happen. This is the sampling the accountant assumes.
+ * (mean qN, variance qN(1-q)) and empty batches happen. This is the sampling the accountant assumes. N, E and q come
+ * from the run's {@link PrivacyBudget} ({@link SamplingPlan}), never from a separate argument, and the source must
+ * hold exactly N examples.
  *
  * <ul>
  *   <li>A logical batch is split into physical micro-batches of at most {@code maxPhysicalBatchSize} examples
@@ -67,26 +69,26 @@ public class PoissonSamplingIterator implements DataSetIterator {
     private long emptyLogicalBatches;
 
     /**
-     * @param source               the N examples (N = source.size())
-     * @param samplingRate         q in (0, 1]
+     * @param source               the N examples of the budget's sampling plan
      * @param stepsPerEpoch        logical steps per epoch (&ge; 1)
      * @param maxPhysicalBatchSize largest micro-batch (&ge; 1)
-     * @param budget               the run's budget: its step limit ends the iteration for good
+     * @param budget               the run's budget: its sampling plan gives q, its step limit ends the iteration for
+     *                             good
      * @param random               the run's sampling stream
      * @param channel              where micro-batches are announced to the DP step
+     * @throws IllegalArgumentException if the source does not hold exactly the plan's N examples
      */
-    public PoissonSamplingIterator(IndexedDataSource source, double samplingRate, long stepsPerEpoch,
-                                   int maxPhysicalBatchSize, PrivacyBudget budget, DPRandom random,
-                                   SamplingChannel channel) {
+    public PoissonSamplingIterator(IndexedDataSource source, long stepsPerEpoch, int maxPhysicalBatchSize,
+                                   PrivacyBudget budget, DPRandom random, SamplingChannel channel) {
         if (source == null || budget == null || random == null || channel == null) {
             throw new IllegalArgumentException("source, budget, random and channel must not be null");
         }
-        if (source.size() < 1) {
-            throw new IllegalArgumentException("the source must hold at least one example");
+        if (source.size() != budget.plan().datasetSize()) {
+            throw new IllegalArgumentException("the source holds " + source.size() + " examples but the budget's "
+                    + "sampling plan has N = " + budget.plan().datasetSize() + ": q = E/N must be the rate of the data "
+                    + "actually sampled");
         }
-        if (!(samplingRate > 0 && samplingRate <= 1)) {
-            throw new IllegalArgumentException("samplingRate q must lie in (0, 1], got " + samplingRate);
-        }
+        double samplingRate = budget.samplingRate();
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + stepsPerEpoch);
         }
@@ -147,7 +149,7 @@ public class PoissonSamplingIterator implements DataSetIterator {
             ds = fetch(indices);
         }
         channel.announce(new MicroBatch(currentLogicalStep, index, currentMicroBatchCount, ds.numExamples(),
-                currentIsEmpty));
+                currentIsEmpty, budget, new INDArray[] {ds.getFeatures()}, new INDArray[] {ds.getLabels()}));
         return ds;
     }
 

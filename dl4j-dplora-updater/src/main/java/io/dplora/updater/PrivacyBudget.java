@@ -18,6 +18,7 @@ public final class PrivacyBudget {
 
     private final PrivacyLedger ledger;
     private final double noiseMultiplier;
+    private final SamplingPlan plan;
     private final double samplingRate;
     private final double delta;
     private final double epsilonLimit;
@@ -32,17 +33,18 @@ public final class PrivacyBudget {
     /**
      * @param ledger          the run's ledger so far (used and appended to, not copied)
      * @param noiseMultiplier sigma of every step of this run
-     * @param samplingRate    Poisson rate q of every step of this run
+     * @param plan            N and E of this run: every step is accounted at q = E / N
      * @param delta           delta at which epsilon is reported and limited
      * @param epsilonLimit    epsilon budget (+Infinity for none)
      * @param accountant      accountant for the limit and the reports
      * @param plannedSteps    total logical steps planned for the run, counting the ledger's steps
      */
-    public PrivacyBudget(PrivacyLedger ledger, double noiseMultiplier, double samplingRate, double delta,
+    public PrivacyBudget(PrivacyLedger ledger, double noiseMultiplier, SamplingPlan plan, double delta,
                          double epsilonLimit, AccountantType accountant, long plannedSteps) {
-        if (ledger == null || accountant == null) {
-            throw new IllegalArgumentException("ledger and accountant must not be null");
+        if (ledger == null || accountant == null || plan == null) {
+            throw new IllegalArgumentException("ledger, sampling plan and accountant must not be null");
         }
+        double samplingRate = plan.samplingRate();
         if (!(noiseMultiplier >= 0) || !(samplingRate > 0 && samplingRate <= 1) || !(delta > 0 && delta < 1)
                 || !(epsilonLimit > 0) || plannedSteps < 0) {
             throw new IllegalArgumentException("invalid budget: sigma " + noiseMultiplier + ", q " + samplingRate
@@ -50,6 +52,7 @@ public final class PrivacyBudget {
         }
         this.ledger = ledger;
         this.noiseMultiplier = noiseMultiplier;
+        this.plan = plan;
         this.samplingRate = samplingRate;
         this.delta = delta;
         this.epsilonLimit = epsilonLimit;
@@ -147,9 +150,14 @@ public final class PrivacyBudget {
         return noiseMultiplier;
     }
 
-    /** @return q of this run's steps. */
+    /** @return q = E / N of this run's steps. */
     public double samplingRate() {
         return samplingRate;
+    }
+
+    /** @return the run's sampling plan (N, E, q): the only source of these numbers for the sampler and the DP step. */
+    public SamplingPlan plan() {
+        return plan;
     }
 
     /** @return delta of the reports and limit. */

@@ -41,9 +41,10 @@ class PoissonSamplingIteratorTest {
         return new DataSet(f, l);
     }
 
-    private static PrivacyBudget budget(double q, long planned) {
-        return new PrivacyBudget(new PrivacyLedger(), 1.0, q, 1e-5, Double.POSITIVE_INFINITY, AccountantType.RDP,
-                planned);
+    /** A budget over n examples at rate q (q n must be a whole expected batch size E). */
+    private static PrivacyBudget budget(int n, double q, long planned) {
+        return new PrivacyBudget(new PrivacyLedger(), 1.0, new SamplingPlan(n, (int) Math.round(q * n)), 1e-5,
+                Double.POSITIVE_INFINITY, AccountantType.RDP, planned);
     }
 
     private static int[] indicesOf(DataSet ds) {
@@ -93,9 +94,9 @@ class PoissonSamplingIteratorTest {
         int n = 400;
         double q = 20.0 / n;
         int k = 3000;
-        PrivacyBudget b = budget(q, k);
+        PrivacyBudget b = budget(n, q, k);
         SamplingChannel ch = new SamplingChannel();
-        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(n)), q, k,
+        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(n)), k,
                 Integer.MAX_VALUE, b, DPRandom.seeded(42), ch);
         double sum = 0;
         double sumSq = 0;
@@ -136,9 +137,9 @@ class PoissonSamplingIteratorTest {
         int n = 100;
         double q = 1.0 / n;
         int k = 1000;
-        PrivacyBudget b = budget(q, k);
+        PrivacyBudget b = budget(n, q, k);
         SamplingChannel ch = new SamplingChannel();
-        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(n)), q, k,
+        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(n)), k,
                 Integer.MAX_VALUE, b, DPRandom.seeded(5), ch);
         int empty = 0;
         for (int s = 0; s < k; s++) {
@@ -159,9 +160,9 @@ class PoissonSamplingIteratorTest {
         INDArray l = Nd4j.rand(DataType.FLOAT, n, 2, 5);
         INDArray fm = Nd4j.ones(DataType.FLOAT, n, 5);
         INDArray lm = Nd4j.ones(DataType.FLOAT, n, 5);
-        PrivacyBudget b = budget(0.25, 1);
+        PrivacyBudget b = budget(n, 0.25, 1);
         PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(new DataSet(f, l, fm, lm)),
-                0.25, 1, 8, b, DPRandom.seeded(1), new SamplingChannel());
+                1, 8, b, DPRandom.seeded(1), new SamplingChannel());
         DataSet pad = it.paddingBatch();
         assertArrayEquals(new long[]{2, 3, 5}, pad.getFeatures().shape());
         assertArrayEquals(new long[]{2, 2, 5}, pad.getLabels().shape());
@@ -175,9 +176,9 @@ class PoissonSamplingIteratorTest {
     void logicalBatchesSplitIntoAnnouncedMicroBatches() {
         int n = 60;
         double q = 0.5;
-        PrivacyBudget b = budget(q, 20);
+        PrivacyBudget b = budget(n, q, 20);
         SamplingChannel ch = new SamplingChannel();
-        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(n)), q, 20, 7, b,
+        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(n)), 20, 7, b,
                 DPRandom.seeded(9), ch);
         int multi = 0;
         for (int s = 0; s < 20; s++) {
@@ -195,9 +196,9 @@ class PoissonSamplingIteratorTest {
     @Test
     void stopsAtThePlanAndResetStartsEpochsButNeverRevivesTheBudget() {
         int n = 10;
-        PrivacyBudget b = budget(0.5, 5);
+        PrivacyBudget b = budget(n, 0.5, 5);
         SamplingChannel ch = new SamplingChannel();
-        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(n)), 0.5, 2,
+        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(n)), 2,
                 Integer.MAX_VALUE, b, DPRandom.seeded(3), ch);
         int[] perEpoch = new int[4];
         for (int e = 0; e < 4; e++) {
@@ -220,9 +221,9 @@ class PoissonSamplingIteratorTest {
 
     @Test
     void resetInsideALogicalBatchKeepsItsRemainingMicroBatches() {
-        PrivacyBudget b = budget(1.0, 3);
+        PrivacyBudget b = budget(6, 1.0, 3);
         SamplingChannel ch = new SamplingChannel();
-        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(6)), 1.0, 3, 4, b,
+        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(6)), 3, 4, b,
                 DPRandom.seeded(3), ch);
         it.next();
         assertEquals(0, ch.take().index());
@@ -237,8 +238,8 @@ class PoissonSamplingIteratorTest {
 
     @Test
     void dl4jContract() {
-        PrivacyBudget b = budget(0.5, 1);
-        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(4)), 0.5, 1, 8, b,
+        PrivacyBudget b = budget(4, 0.5, 1);
+        PoissonSamplingIterator it = new PoissonSamplingIterator(new InMemoryDataSource(indexedData(4)), 1, 8, b,
                 DPRandom.seeded(3), new SamplingChannel());
         assertFalse(it.asyncSupported(), "async prefetch would overshoot the budget");
         assertTrue(it.resetSupported());

@@ -69,7 +69,8 @@ class PrivacyBudgetTest {
         assertEquals(expectedStop, t.stepsTaken());
 
         // the safety net inside the DP step: a micro-batch slipped past the iterator is refused before any change
-        t.updater().channel().announce(new MicroBatch(expectedStop, 0, 1, N, false));
+        t.updater().channel().announce(new MicroBatch(expectedStop, 0, 1, N, false, t.budget(),
+                new INDArray[] {data.getFeatures()}, new INDArray[] {data.getLabels()}));
         assertThrows(BudgetExhaustedException.class, () -> net.fit(data));
         assertEquals(p, net.params());
         assertEquals(expectedStop, t.ledger().totalSteps());
