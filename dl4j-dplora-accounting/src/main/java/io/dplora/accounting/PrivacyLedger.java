@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The exact record of the DP events a training run has composed: for each entry a noise multiplier sigma, a
@@ -22,17 +23,27 @@ import java.util.Set;
  *
  * <p>Consecutive {@link #record} calls with the same sigma and q (bit for bit) are coalesced into one entry whose
  * count grows and whose last time stamp moves. Invalid input never changes the ledger. Thread-safe.
+ *
+ * <p>Besides the events, a ledger carries: a random <b>run id</b> (a UUID from a cryptographic generator, kept by
+ * {@link #copy()} and the JSON form), which a network trained with it records so that a later run can continue this
+ * ledger but not start a fresh one on the same weights; whether the run was <b>seeded</b> (reproducible sampling and
+ * noise: not for release, see {@link #markSeeded()}); and optionally the delta and accountant its epsilon is reported
+ * with ({@link #setReporting}).
  */
 public final class PrivacyLedger {
 
     /** The value of the "format" field of the JSON form. */
     public static final String FORMAT = "dplora-privacy-ledger";
-    /** The version of the JSON form written by {@link #toJson()}. */
-    public static final int VERSION = 1;
+    /** The version of the JSON form written by {@link #toJson()} (version 1, without run id, is still read). */
+    public static final int VERSION = 2;
 
-    private static final Set<String> ROOT_KEYS = Set.of("format", "version", "entries");
-    private static final Set<String> ENTRY_KEYS = Set.of("noiseMultiplier", "samplingProbability", "count",
+    private static final Set<String> ROOT_KEYS_V1 = Set.of("format", "version", "entries");
+    private static final Set<String> ENTRY_KEYS_V1 = Set.of("noiseMultiplier", "samplingProbability", "count",
             "firstTimestamp", "lastTimestamp");
+    private static final Set<String> ROOT_KEYS = Set.of("format", "version", "run_id", "seeded", "delta",
+            "accountant", "epsilon_budget", "entries");
+    private static final Set<String> ENTRY_KEYS = Set.of("noise_multiplier", "sampling_probability", "count",
+            "first_timestamp", "last_timestamp");
 
     /**
      * One run of {@code count} identical DP-SGD steps.
@@ -68,20 +79,88 @@ public final class PrivacyLedger {
 
     private final Clock clock;
     private final List<Entry> entries;
+    private final String runId;
+    private boolean seeded;
+    private double reportingDelta = Double.NaN;
+    private AccountantType reportingAccountant;
+    private double epsilonBudget = Double.NaN;
 
-    /** An empty ledger that time-stamps with the system UTC clock. */
+    /** An empty ledger with a new random run id that time-stamps with the system UTC clock. */
     public PrivacyLedger() {
         this(Clock.systemUTC());
     }
 
-    /** An empty ledger that time-stamps with the given clock. */
+    /** An empty ledger with a new random run id that time-stamps with the given clock. */
     public PrivacyLedger(Clock clock) {
-        this(clock, new ArrayList<>());
+        this(clock, new ArrayList<>(), UUID.randomUUID().toString());
     }
 
-    private PrivacyLedger(Clock clock, List<Entry> entries) {
+    private PrivacyLedger(Clock clock, List<Entry> entries, String runId) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.entries = entries;
+        this.runId = Objects.requireNonNull(runId, "runId");
+    }
+
+    /** @return the run id: random per new ledger, kept by copies and the JSON form */
+    public String runId() {
+        return runId;
+    }
+
+    /** @return whether the run was seeded (reproducible sampling and noise: not for release) */
+    public synchronized boolean isSeeded() {
+        return seeded;
+    }
+
+    /**
+     * Marks the run as seeded: its sampling and noise came from a reproducible generator, so the guarantee holds only
+     * while the seed stays secret, and two runs with the same seed share noise. Such a model is not for release. The
+     * mark is permanent for this ledger.
+     */
+    public synchronized void markSeeded() {
+        seeded = true;
+    }
+
+    /**
+     * Records the delta and accountant the run's epsilon is reported with (informational; the events above are what
+     * any accountant composes).
+     *
+     * @throws IllegalArgumentException if delta is not in (0, 1) or the accountant is null
+     */
+    public synchronized void setReporting(double delta, AccountantType accountant) {
+        if (!(delta > 0 && delta < 1) || accountant == null) {
+            throw new IllegalArgumentException("reporting needs delta in (0, 1) and an accountant, got " + delta
+                    + ", " + accountant);
+        }
+        this.reportingDelta = delta;
+        this.reportingAccountant = accountant;
+    }
+
+    /** @return the delta of the reports, or NaN when none was set */
+    public synchronized double reportingDelta() {
+        return reportingDelta;
+    }
+
+    /** @return the accountant of the reports, or null when none was set */
+    public synchronized AccountantType reportingAccountant() {
+        return reportingAccountant;
+    }
+
+    /**
+     * Records the epsilon budget the run stops at (+Infinity: no budget), so that a resumed run cannot silently
+     * raise it.
+     *
+     * @throws IllegalArgumentException if it is not &gt; 0
+     */
+    public synchronized void setEpsilonBudget(double epsilonBudget) {
+        if (!(epsilonBudget > 0)) {
+            throw new IllegalArgumentException("the epsilon budget must be > 0 (or +Infinity), got " + epsilonBudget);
+        }
+        this.epsilonBudget = epsilonBudget;
+    }
+
+    /** @return the recorded epsilon budget (+Infinity: none), or NaN when none was recorded */
+    public synchronized double epsilonBudget() {
+        return epsilonBudget;
     }
 
     /**
@@ -155,31 +234,47 @@ public final class PrivacyLedger {
         return toAccountant(type).getEpsilon(delta);
     }
 
-    /** An independent copy (same clock). */
+    /** An independent copy (same clock, same run id, seeded mark and reporting settings). */
     public synchronized PrivacyLedger copy() {
-        return new PrivacyLedger(clock, new ArrayList<>(entries));
+        PrivacyLedger c = new PrivacyLedger(clock, new ArrayList<>(entries), runId);
+        c.seeded = seeded;
+        c.reportingDelta = reportingDelta;
+        c.reportingAccountant = reportingAccountant;
+        c.epsilonBudget = epsilonBudget;
+        return c;
     }
 
     /**
-     * The JSON form:
+     * The JSON form (version 2, snake_case keys):
      * <pre>
-     * {"format": "dplora-privacy-ledger", "version": 1, "entries": [
-     *   {"noiseMultiplier": 1.1, "samplingProbability": 0.004, "count": 14063,
-     *    "firstTimestamp": "2025-01-01T10:00:00Z", "lastTimestamp": "2025-01-01T12:00:00.5Z"}, ...]}
+     * {"format": "dplora-privacy-ledger", "version": 2, "run_id": "0b6f...", "seeded": false, "delta": 1.0E-5,
+     *  "accountant": "PLD", "epsilon_budget": 8.0, "entries": [
+     *   {"noise_multiplier": 1.1, "sampling_probability": 0.004, "count": 14063,
+     *    "first_timestamp": "2025-01-01T10:00:00Z", "last_timestamp": "2025-01-01T12:00:00.5Z"}, ...]}
      * </pre>
+     * {@code delta} and {@code accountant} are null when no reporting settings were recorded; {@code epsilon_budget} is
+ * the budget the run stops at ({@code "none"} without one, null when not recorded).
      */
     public synchronized String toJson() {
         StringBuilder b = new StringBuilder();
         b.append("{\n  \"format\": ").append(Json.quote(FORMAT)).append(",\n  \"version\": ").append(VERSION)
+                .append(",\n  \"run_id\": ").append(Json.quote(runId))
+                .append(",\n  \"seeded\": ").append(seeded)
+                .append(",\n  \"delta\": ").append(Double.isNaN(reportingDelta) ? "null"
+                        : Double.toString(reportingDelta))
+                .append(",\n  \"accountant\": ").append(reportingAccountant == null ? "null"
+                        : Json.quote(reportingAccountant.name()))
+                .append(",\n  \"epsilon_budget\": ").append(Double.isNaN(epsilonBudget) ? "null"
+                        : Double.isInfinite(epsilonBudget) ? "\"none\"" : Double.toString(epsilonBudget))
                 .append(",\n  \"entries\": [");
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             b.append(i == 0 ? "\n" : ",\n");
-            b.append("    {\"noiseMultiplier\": ").append(Double.toString(e.noiseMultiplier()))
-                    .append(", \"samplingProbability\": ").append(Double.toString(e.samplingProbability()))
+            b.append("    {\"noise_multiplier\": ").append(Double.toString(e.noiseMultiplier()))
+                    .append(", \"sampling_probability\": ").append(Double.toString(e.samplingProbability()))
                     .append(", \"count\": ").append(e.count())
-                    .append(", \"firstTimestamp\": ").append(Json.quote(e.firstTimestamp().toString()))
-                    .append(", \"lastTimestamp\": ").append(Json.quote(e.lastTimestamp().toString()))
+                    .append(", \"first_timestamp\": ").append(Json.quote(e.firstTimestamp().toString()))
+                    .append(", \"last_timestamp\": ").append(Json.quote(e.lastTimestamp().toString()))
                     .append('}');
         }
         b.append(entries.isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
@@ -187,8 +282,8 @@ public final class PrivacyLedger {
     }
 
     /**
-     * Reads the form written by {@link #toJson()}. The returned ledger time-stamps new records with the system UTC
-     * clock.
+     * Reads the form written by {@link #toJson()}, and version 1 (camelCase keys, no run id: such a ledger gets a new
+     * run id). The returned ledger time-stamps new records with the system UTC clock.
      *
      * @throws IllegalArgumentException if the text is not JSON, not a ledger of a known version, has missing,
      *                                  unknown or ill-typed fields, or holds an invalid entry; the message says which
@@ -196,16 +291,17 @@ public final class PrivacyLedger {
     public static PrivacyLedger fromJson(String json) {
         Object root = Json.parse(json);
         Map<String, Object> map = requireObject(root, "the ledger");
-        requireKeys(map, ROOT_KEYS, "the ledger");
         if (!FORMAT.equals(map.get("format"))) {
             throw new IllegalArgumentException("not a privacy ledger: \"format\" must be \"" + FORMAT + "\", got "
                     + describe(map.get("format")));
         }
         long version = parseLong(map.get("version"), "version");
-        if (version != VERSION) {
+        if (version != VERSION && version != 1) {
             throw new IllegalArgumentException("unsupported privacy ledger version " + version + " (this library "
-                    + "reads version " + VERSION + ")");
+                    + "reads versions 1 and " + VERSION + ")");
         }
+        boolean v1 = version == 1;
+        requireKeys(map, v1 ? ROOT_KEYS_V1 : ROOT_KEYS, "the ledger");
         if (!(map.get("entries") instanceof List<?> list)) {
             throw new IllegalArgumentException("\"entries\" must be an array, got " + describe(map.get("entries")));
         }
@@ -213,14 +309,15 @@ public final class PrivacyLedger {
         for (int i = 0; i < list.size(); i++) {
             String where = "entry " + i;
             Map<String, Object> e = requireObject(list.get(i), where);
-            requireKeys(e, ENTRY_KEYS, where);
+            requireKeys(e, v1 ? ENTRY_KEYS_V1 : ENTRY_KEYS, where);
             try {
                 entries.add(new Entry(
-                        parseDouble(e.get("noiseMultiplier"), where + " noiseMultiplier"),
-                        parseDouble(e.get("samplingProbability"), where + " samplingProbability"),
+                        parseDouble(e.get(v1 ? "noiseMultiplier" : "noise_multiplier"), where + " noise multiplier"),
+                        parseDouble(e.get(v1 ? "samplingProbability" : "sampling_probability"),
+                                where + " sampling probability"),
                         parseLong(e.get("count"), where + " count"),
-                        parseInstant(e.get("firstTimestamp"), where + " firstTimestamp"),
-                        parseInstant(e.get("lastTimestamp"), where + " lastTimestamp")));
+                        parseInstant(e.get(v1 ? "firstTimestamp" : "first_timestamp"), where + " first time stamp"),
+                        parseInstant(e.get(v1 ? "lastTimestamp" : "last_timestamp"), where + " last time stamp")));
             } catch (IllegalArgumentException ex) {
                 throw new IllegalArgumentException("invalid " + where + ": " + ex.getMessage(), ex);
             }
@@ -232,12 +329,47 @@ public final class PrivacyLedger {
             }
             total += e.count();
         }
-        return new PrivacyLedger(Clock.systemUTC(), entries);
+        if (v1) {
+            return new PrivacyLedger(Clock.systemUTC(), entries, UUID.randomUUID().toString());
+        }
+        if (!(map.get("run_id") instanceof String id) || id.isBlank()) {
+            throw new IllegalArgumentException("\"run_id\" must be a non-empty string, got " + describe(map.get(
+                    "run_id")));
+        }
+        if (!(map.get("seeded") instanceof Boolean seeded)) {
+            throw new IllegalArgumentException("\"seeded\" must be true or false, got " + describe(map.get("seeded")));
+        }
+        PrivacyLedger ledger = new PrivacyLedger(Clock.systemUTC(), entries, id);
+        ledger.seeded = seeded;
+        Object delta = map.get("delta");
+        Object accountant = map.get("accountant");
+        if ((delta == Json.NULL) != (accountant == Json.NULL)) {
+            throw new IllegalArgumentException("\"delta\" and \"accountant\" must both be set or both be null");
+        }
+        if (delta != Json.NULL) {
+            if (!(accountant instanceof String a)) {
+                throw new IllegalArgumentException("\"accountant\" must be a string, got " + describe(accountant));
+            }
+            AccountantType type;
+            try {
+                type = AccountantType.valueOf(a);
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("unknown accountant \"" + a + "\"", ex);
+            }
+            ledger.setReporting(parseDouble(delta, "delta"), type);
+        }
+        Object budget = map.get("epsilon_budget");
+        if ("none".equals(budget)) {
+            ledger.setEpsilonBudget(Double.POSITIVE_INFINITY);
+        } else if (budget != Json.NULL) {
+            ledger.setEpsilonBudget(parseDouble(budget, "epsilon_budget"));
+        }
+        return ledger;
     }
 
     @Override
     public synchronized String toString() {
-        return "PrivacyLedger{entries=" + entries + "}";
+        return "PrivacyLedger{runId=" + runId + (seeded ? ", seeded" : "") + ", entries=" + entries + "}";
     }
 
     /** The events' own validation: sigma finite and >= 0, q in [0, 1]. */

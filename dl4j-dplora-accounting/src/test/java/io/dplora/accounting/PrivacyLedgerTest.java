@@ -1,6 +1,8 @@
 package io.dplora.accounting;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -140,7 +142,10 @@ class PrivacyLedgerTest {
             {"[1, 2]", "must be a JSON object"},
             {"{\"format\": \"dplora-privacy-ledger\", \"version\": 1}", "no \"entries\""},
             {good.replace("dplora-privacy-ledger", "something-else"), "not a privacy ledger"},
-            {good.replace("\"version\": 1", "\"version\": 2"), "unsupported privacy ledger version 2"},
+            {good.replace("\"version\": 2", "\"version\": 3"), "unsupported privacy ledger version 3"},
+            {good.replaceFirst("\"run_id\": \"[^\"]+\"", "\"run_id\": 7"), "run_id"},
+            {good.replace("\"seeded\": false", "\"seeded\": \"no\""), "seeded"},
+            {good.replace("\"accountant\": null", "\"accountant\": \"PLD\""), "both be set or both be null"},
             {good + "x", "unexpected content"},
             {good.replace("\"count\"", "\"steps\""), "unknown field \"steps\""},
             {ledgerJson("-1.0", "0.01", "10"), "noise multiplier"},
@@ -188,6 +193,42 @@ class PrivacyLedgerTest {
         assertEquals(pld, ledger.epsilon(1e-5, AccountantType.PLD), 1e-6 * pld);
         assertEquals(0.0, new PrivacyLedger().epsilon(1e-5, AccountantType.PLD));
         assertThrows(IllegalArgumentException.class, () -> ledger.epsilon(0, AccountantType.RDP));
+    }
+
+    @Test
+    void runIdSeededMarkAndReportingSurviveJsonAndCopies() {
+        PrivacyLedger ledger = new PrivacyLedger();
+        ledger.record(1.0, 0.1, 5);
+        assertNotEquals(ledger.runId(), new PrivacyLedger().runId(), "every new ledger has its own run id");
+        assertFalse(ledger.isSeeded());
+        assertTrue(Double.isNaN(ledger.reportingDelta()));
+        ledger.markSeeded();
+        ledger.setReporting(1e-5, AccountantType.PLD);
+        ledger.setEpsilonBudget(8.0);
+        PrivacyLedger back = PrivacyLedger.fromJson(ledger.toJson());
+        assertEquals(8.0, back.epsilonBudget());
+        ledger.setEpsilonBudget(Double.POSITIVE_INFINITY);
+        assertEquals(Double.POSITIVE_INFINITY, PrivacyLedger.fromJson(ledger.toJson()).epsilonBudget());
+        assertTrue(Double.isNaN(new PrivacyLedger().epsilonBudget()));
+        assertEquals(ledger.runId(), back.runId());
+        assertTrue(back.isSeeded());
+        assertEquals(1e-5, back.reportingDelta());
+        assertEquals(AccountantType.PLD, back.reportingAccountant());
+        assertEquals(ledger.entries(), back.entries());
+        PrivacyLedger copy = ledger.copy();
+        assertEquals(ledger.runId(), copy.runId());
+        assertTrue(copy.isSeeded());
+        assertTrue(ledger.toJson().contains("\"noise_multiplier\"") && ledger.toJson().contains("\"run_id\""),
+                "snake_case keys");
+        assertThrows(IllegalArgumentException.class, () -> ledger.setReporting(0, AccountantType.RDP));
+    }
+
+    @Test
+    void versionOneLedgersAreStillReadAndGetANewRunId() {
+        PrivacyLedger old = PrivacyLedger.fromJson(ledgerJson("1.1", "0.01", "10"));
+        assertEquals(10, old.totalSteps());
+        assertFalse(old.isSeeded());
+        assertNotEquals(old.runId(), PrivacyLedger.fromJson(ledgerJson("1.1", "0.01", "10")).runId());
     }
 
     @Test

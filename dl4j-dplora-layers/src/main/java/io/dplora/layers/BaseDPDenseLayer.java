@@ -23,7 +23,20 @@ import java.util.Objects;
  * <p>Parameters reported by {@link #isFrozenParam(String)} are frozen the safe way: NoOp updater, no regularisation
  * (even when L1/L2/weight decay is configured globally) and a gradient slice that is never written, so they cannot move.
  */
-public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerExampleComputation {
+public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerExampleComputation, PrivacyRecordHolder {
+
+    /** The network's privacy state (null until it is made private); not part of equals/hashCode. */
+    private PrivacyRecord privacyRecord;
+
+    @Override
+    public PrivacyRecord getPrivacyRecord() {
+        return privacyRecord;
+    }
+
+    @Override
+    public void setPrivacyRecord(PrivacyRecord privacyRecord) {
+        this.privacyRecord = privacyRecord;
+    }
 
     protected boolean hasBias = true;
     /** Sequence layout of 3D input; null means "not declared" (3D input is then read as NCW). */

@@ -21,7 +21,20 @@ import java.util.Objects;
  * and a gradient slice that stays zero, while the error signal still flows to the layers below. (DL4J cannot wrap an
  * output layer in its frozen wrappers, and a NoOp updater alone does not freeze a DL4J layer.)
  */
-public abstract class BaseDPOutputLayer extends BaseOutputLayer implements PerExampleComputation {
+public abstract class BaseDPOutputLayer extends BaseOutputLayer implements PerExampleComputation, PrivacyRecordHolder {
+
+    /** The network's privacy state (null until it is made private); not part of equals/hashCode. */
+    private PrivacyRecord privacyRecord;
+
+    @Override
+    public PrivacyRecord getPrivacyRecord() {
+        return privacyRecord;
+    }
+
+    @Override
+    public void setPrivacyRecord(PrivacyRecord privacyRecord) {
+        this.privacyRecord = privacyRecord;
+    }
 
     protected boolean trainable = true;
 

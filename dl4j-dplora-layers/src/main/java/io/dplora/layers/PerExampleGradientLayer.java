@@ -82,4 +82,14 @@ public interface PerExampleGradientLayer {
 
     /** Drops the references to the last batch's per-example state (reusable buffers are kept). */
     void clearPerExampleState();
+
+    /**
+     * Installs the check this layer runs at the start of every backward pass once its configuration carries a
+     * {@link PrivacyRecord} (the network was made private): a DP step passes one that throws unless it is still the
+     * network's updater. A layer with a record and no check (a clone, a restored copy, a ParallelWrapper worker, ...)
+     * refuses to compute training gradients, so no route can train a private network without the DP step.
+     *
+     * @param check throws {@link IllegalStateException} when training now would not be private; null removes it
+     */
+    void setPrivateTrainingCheck(Runnable check);
 }

@@ -1,6 +1,7 @@
 package io.dplora.updater;
 
 import io.dplora.accounting.PrivacyLedger;
+import io.dplora.layers.PrivacyRecord;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -23,7 +24,9 @@ import java.util.List;
  * the format and the model type) and {@value #LEDGER_KEY} (the ledger as JSON).
  *
  * <p>Saving writes a temporary file in the target's folder and then moves it over the target (atomically where the
- * file system allows), so a crash mid-save leaves the previous checkpoint intact. Restoring a DP checkpoint whose
+ * file system allows), so a crash mid-save leaves the previous checkpoint intact; temporaries a killed save left
+ * behind ({@code <name>.dplora-partial.<random>.tmp}, older than ten minutes) are removed by the next save to the same
+ * checkpoint. A network that has taken DP steps is saved only with that run's own ledger. Restoring a DP checkpoint whose
  * ledger is missing or unreadable is an error, never a silent epsilon of 0; restoring a file without the marker
  * through this class is an error too (it was not saved as a DP checkpoint).
  */
@@ -66,13 +69,22 @@ public final class DPCheckpoint {
             throw new IllegalArgumentException("network, ledger and file must not be null");
         }
         String type = modelType(net);
+        PrivacyRecord record = PrivacyContinuity.recordOf(PrivacyContinuity.holders(net));
+        if (record != null && (!record.getRunId().equals(ledger.runId())
+                || record.getStepsTaken() != ledger.totalSteps())) {
+            throw new IllegalStateException("checkpoint refused: the network has taken " + record.getStepsTaken()
+                    + " DP steps (" + record + ") but the ledger given is run " + ledger.runId() + " with "
+                    + ledger.totalSteps() + " steps; a checkpoint with another run's (or an empty) ledger would "
+                    + "resume at a false epsilon. Save with the run's own ledger (PrivateTraining.save(file))");
+        }
         String json = ledger.toJson();
         Path target = file.toPath().toAbsolutePath();
         Path dir = target.getParent();
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        Path tmp = Files.createTempFile(dir, target.getFileName().toString() + ".", ".tmp");
+        removeStaleTemporaries(dir, target);
+        Path tmp = Files.createTempFile(dir, temporaryPrefix(target), TEMPORARY_SUFFIX);
         boolean committed = false;
         try {
             ModelSerializer.writeModel(net, tmp.toFile(), true);
@@ -89,6 +101,46 @@ public final class DPCheckpoint {
             if (!committed) {
                 Files.deleteIfExists(tmp);
             }
+        }
+    }
+
+    /** Suffix of this class's temporary files: {@code <checkpoint name>.dplora-partial.<random>.tmp}. */
+    private static final String TEMPORARY_SUFFIX = ".tmp";
+    /** A temporary file older than this is left over from a killed save, not one being written. */
+    static final java.time.Duration STALE_AFTER = java.time.Duration.ofMinutes(10);
+
+    private static String temporaryPrefix(Path target) {
+        return target.getFileName().toString() + ".dplora-partial.";
+    }
+
+    /**
+     * Deletes what a killed save of the same checkpoint left behind: files named
+     * {@code <checkpoint name>.dplora-partial.<random>.tmp} (only this class creates such names) that have not been
+     * modified for {@link #STALE_AFTER}, so a save running at the same time is never disturbed. Nothing else is
+     * touched.
+     */
+    static void removeStaleTemporaries(Path dir, Path target) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        String prefix = temporaryPrefix(target);
+        long now = System.currentTimeMillis();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(prefix) || !name.endsWith(TEMPORARY_SUFFIX) || !Files.isRegularFile(p)) {
+                    continue;
+                }
+                try {
+                    if (now - Files.getLastModifiedTime(p).toMillis() > STALE_AFTER.toMillis()) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    // leave it: a file we cannot inspect or delete is not ours to force
+                }
+            }
+        } catch (IOException e) {
+            // listing failed: nothing is removed, the save itself proceeds
         }
     }
 

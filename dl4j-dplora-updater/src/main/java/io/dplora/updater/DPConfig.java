@@ -46,10 +46,19 @@ import java.util.Set;
  *       {@code perLayerClipWeights} (C<sub>l</sub><sup>2</sup> = C<sup>2</sup> w<sub>l</sub> / &Sigma;w).</li>
  *   <li>{@code maxPhysicalBatchSize}: the largest micro-batch pushed through the network at once (virtual batches);
  *       it changes memory use, never the result or the privacy.</li>
- *   <li>{@code secureRandom}: draw the Poisson sampling and the noise from {@link java.security.SecureRandom}. Use it
- *       for any model that is released; the seeded generator is for reproducible experiments and is only private if
- *       its seed stays secret.</li>
- *   <li>{@code seed}: seed of the (non-secure) generator; when absent, an unpredictable seed is drawn.</li>
+ *   <li>{@code seed}: opt-in, for reproducible experiments only. By default (no seed) the Poisson sampling and the
+ *       noise are drawn from {@link java.security.SecureRandom}. A seeded run draws both from a generator derived from
+ *       the seed and the run's privacy settings; it is private only while the seed stays secret, and two runs with the
+ *       same seed and settings share their noise, so a seeded run logs a warning and its ledger is marked
+ *       {@code seeded} (not for release). ({@code secureRandom(true)} states the default explicitly and cannot be
+ *       combined with a seed.)</li>
+ *   <li>{@code allowBudgetIncrease}: when resuming a run, a privacy budget (target epsilon or epsilon budget) larger
+ *       than the one the run's ledger records is refused unless this is set: raising the budget is a new privacy
+ *       decision, logged as such.</li>
+ *   <li>{@code maxDroppedFraction}: examples whose gradient norm is not finite are dropped (clip factor 0); when more
+ *       than this fraction of the examples seen so far (after at least {@value #DROP_CHECK_MIN_EXAMPLES}) were dropped,
+ *       training stops with an error instead of spending the budget on noise-only steps (default 0.1). The decision
+ *       depends on private data and, like the dropped-example counter, is not covered by the guarantee.</li>
  *   <li>{@code reportEvery}: the {@link PrivacyBudgetListener} reports epsilon every this many logical steps.</li>
  * </ul>
  */
@@ -73,6 +82,11 @@ public final class DPConfig {
     private final boolean secureRandom;
     private final Long seed;
     private final int reportEvery;
+    private final boolean allowBudgetIncrease;
+    private final double maxDroppedFraction;
+
+    /** Examples that must have been seen before {@code maxDroppedFraction} can stop a run. */
+    public static final int DROP_CHECK_MIN_EXAMPLES = 50;
 
     private DPConfig(Builder b) {
         this.targetEpsilon = b.targetEpsilon;
@@ -91,6 +105,8 @@ public final class DPConfig {
         this.secureRandom = b.secureRandom;
         this.seed = b.seed;
         this.reportEvery = b.reportEvery;
+        this.allowBudgetIncrease = b.allowBudgetIncrease;
+        this.maxDroppedFraction = b.maxDroppedFraction;
     }
 
     /** @return a new builder. */
@@ -117,6 +133,8 @@ public final class DPConfig {
         b.secureRandom = secureRandom;
         b.seed = seed;
         b.reportEvery = reportEvery;
+        b.allowBudgetIncrease = allowBudgetIncrease;
+        b.maxDroppedFraction = maxDroppedFraction;
         return b;
     }
 
@@ -247,9 +265,19 @@ public final class DPConfig {
         return maxPhysicalBatchSize;
     }
 
-    /** @return whether sampling and noise come from {@link java.security.SecureRandom}. */
+    /** @return whether sampling and noise come from {@link java.security.SecureRandom} (true unless seeded). */
     public boolean isSecureRandom() {
-        return secureRandom;
+        return seed == null;
+    }
+
+    /** @return whether resuming may raise the privacy budget recorded in the run's ledger. */
+    public boolean isAllowBudgetIncrease() {
+        return allowBudgetIncrease;
+    }
+
+    /** @return the fraction of dropped (non-finite-norm) examples above which training stops. */
+    public double getMaxDroppedFraction() {
+        return maxDroppedFraction;
     }
 
     /** @return whether a seed was given. */
@@ -325,6 +353,8 @@ public final class DPConfig {
         m.put("secureRandom", secureRandom);
         m.put("seed", seed);
         m.put("reportEvery", reportEvery);
+        m.put("allowBudgetIncrease", allowBudgetIncrease ? Boolean.TRUE : null);
+        m.put("maxDroppedFraction", maxDroppedFraction);
         m.values().removeIf(Objects::isNull);
         try {
             return new ObjectMapper().writeValueAsString(m);
@@ -335,7 +365,8 @@ public final class DPConfig {
 
     private static final Set<String> JSON_KEYS = Set.of("targetEpsilon", "noiseMultiplier", "epsilonBudget", "delta",
             "maxGradNorm", "expectedBatchSize", "datasetSize", "epochs", "steps", "accountant", "clipping",
-            "perLayerClipWeights", "maxPhysicalBatchSize", "secureRandom", "seed", "reportEvery");
+            "perLayerClipWeights", "maxPhysicalBatchSize", "secureRandom", "seed", "reportEvery",
+            "allowBudgetIncrease", "maxDroppedFraction");
 
     /**
      * @param json settings written by {@link #toJson()}
@@ -406,6 +437,12 @@ public final class DPConfig {
             if (m.containsKey("reportEvery")) {
                 b.reportEvery(((Number) m.get("reportEvery")).intValue());
             }
+            if (m.containsKey("allowBudgetIncrease")) {
+                b.allowBudgetIncrease((Boolean) m.get("allowBudgetIncrease"));
+            }
+            if (m.containsKey("maxDroppedFraction")) {
+                b.maxDroppedFraction(((Number) m.get("maxDroppedFraction")).doubleValue());
+            }
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("a DPConfig setting has the wrong JSON type: " + e.getMessage(), e);
         }
@@ -422,7 +459,9 @@ public final class DPConfig {
                 + ", accountant=" + accountant + ", clipping=" + clipping
                 + (perLayerClipWeights.isEmpty() ? "" : ", perLayerClipWeights=" + perLayerClipWeights)
                 + ", maxPhysicalBatchSize=" + maxPhysicalBatchSize + ", secureRandom=" + secureRandom
-                + (seed != null ? ", seed=" + seed : "") + ", reportEvery=" + reportEvery + '}';
+                + (seed != null ? ", seed=" + seed : "") + ", reportEvery=" + reportEvery
+                + (allowBudgetIncrease ? ", allowBudgetIncrease" : "") + ", maxDroppedFraction=" + maxDroppedFraction
+                + '}';
     }
 
     @Override
@@ -441,14 +480,15 @@ public final class DPConfig {
                 && Objects.equals(epsilonBudget, c.epsilonBudget) && Objects.equals(datasetSize, c.datasetSize)
                 && Objects.equals(epochs, c.epochs) && Objects.equals(steps, c.steps) && accountant == c.accountant
                 && clipping == c.clipping && perLayerClipWeights.equals(c.perLayerClipWeights)
-                && Objects.equals(seed, c.seed);
+                && Objects.equals(seed, c.seed) && allowBudgetIncrease == c.allowBudgetIncrease
+                && Double.compare(maxDroppedFraction, c.maxDroppedFraction) == 0;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(targetEpsilon, noiseMultiplier, epsilonBudget, delta, maxGradNorm, expectedBatchSize,
                 datasetSize, epochs, steps, accountant, clipping, perLayerClipWeights, maxPhysicalBatchSize,
-                secureRandom, seed, reportEvery);
+                secureRandom, seed, reportEvery, allowBudgetIncrease, maxDroppedFraction);
     }
 
     /** Builder for {@link DPConfig}; every setter records a value, {@link #build()} validates them all. */
@@ -469,6 +509,8 @@ public final class DPConfig {
         private boolean secureRandom = false;
         private Long seed;
         private int reportEvery = 50;
+        private boolean allowBudgetIncrease;
+        private double maxDroppedFraction = 0.1;
 
         private Builder() {
         }
@@ -554,15 +596,37 @@ public final class DPConfig {
             return this;
         }
 
-        /** Draw sampling and noise from SecureRandom (recommended for released models). */
+        /**
+         * Draw sampling and noise from SecureRandom: the default whenever no seed is given; {@code true} states it
+         * explicitly (and refuses a seed), {@code false} changes nothing by itself.
+         */
         public Builder secureRandom(boolean secureRandom) {
             this.secureRandom = secureRandom;
             return this;
         }
 
-        /** Seed of the non-secure generator (reproducible runs; keep it secret for privacy). */
+        /**
+         * Opt-in seed for reproducible experiments: sampling and noise come from a generator derived from it (and the
+         * privacy settings). Not for released models: private only while the seed is secret; the run logs a warning
+         * and its ledger is marked seeded.
+         */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /** Allow a resumed run to raise the budget its ledger records (a new privacy decision; logged). */
+        public Builder allowBudgetIncrease(boolean allow) {
+            this.allowBudgetIncrease = allow;
+            return this;
+        }
+
+        /**
+         * Stop with an error once more than this fraction (in (0, 1]) of the examples seen were dropped for a
+         * non-finite gradient norm (checked after {@value DPConfig#DROP_CHECK_MIN_EXAMPLES} examples); 1 disables it.
+         */
+        public Builder maxDroppedFraction(double fraction) {
+            this.maxDroppedFraction = fraction;
             return this;
         }
 
@@ -651,6 +715,9 @@ public final class DPConfig {
             }
             if (reportEvery < 1) {
                 throw new IllegalArgumentException("reportEvery must be >= 1, got " + reportEvery);
+            }
+            if (!(maxDroppedFraction > 0 && maxDroppedFraction <= 1)) {
+                throw new IllegalArgumentException("maxDroppedFraction must lie in (0, 1], got " + maxDroppedFraction);
             }
             if (datasetSize != null) {
                 warnIfDeltaTooLarge(delta, datasetSize);

@@ -102,15 +102,25 @@ public final class DPLoRA {
                 : config.getNoiseMultiplier();
         PrivacyLedger ledger = priorLedger == null ? new PrivacyLedger() : priorLedger.copy();
         long prior = ledger.totalSteps();
+        checkBudgetNotRaised(ledger, config);
         PrivacyBudget budget = new PrivacyBudget(ledger, sigma, plan, config.getDelta(), config.getEpsilonLimit(),
                 config.getAccountant(), planned);
         SamplingChannel channel = new SamplingChannel();
         PoissonSamplingIterator iterator = new PoissonSamplingIterator(trainData, config.stepsPerEpoch(n),
-                config.getMaxPhysicalBatchSize(), budget, DPRandom.forStream(config, 0, prior), channel);
-        DPRandom noise = DPRandom.forStream(config, 1, prior);
+                config.getMaxPhysicalBatchSize(), budget, DPRandom.forStream(config, budget, 0), channel);
+        DPRandom noise = DPRandom.forStream(config, budget, 1);
         DPUpdater dp = net instanceof ComputationGraph
                 ? DPUpdater.attach((ComputationGraph) net, config, budget, channel, noise)
                 : DPUpdater.attach((MultiLayerNetwork) net, config, budget, channel, noise);
+        ledger.setReporting(config.getDelta(), config.getAccountant());
+        ledger.setEpsilonBudget(config.getEpsilonLimit());
+        if (config.hasSeed()) {
+            ledger.markSeeded();
+            log.warn("seeded run (seed set in DPConfig): sampling and noise are reproducible from the seed, so the "
+                    + "guarantee holds only while the seed stays secret, and runs with the same seed and settings "
+                    + "share their noise. The ledger is marked seeded: NOT for release. Leave the seed unset "
+                    + "(SecureRandom, the default) for any model you release");
+        }
         PrivacyBudgetListener listener = new PrivacyBudgetListener(budget, dp, config.getReportEvery());
         net.addListeners(listener);
         log.info("private training set up: N = {}, E = {}, q = {}, sigma = {}{}, C = {}, {} planned logical steps "
@@ -120,5 +130,25 @@ public final class DPLoRA {
                         + ", " + config.getAccountant() + ")" : "", config.getMaxGradNorm(), planned, prior,
                 budget.stepLimit(), dp.dpLayerNames().size(), dp.dpLayerNames(), dp.privatisedParameterCount());
         return new PrivateTraining(net, config, iterator, dp, listener, budget);
+    }
+
+    /**
+     * Refuses to resume with a larger budget than the run's ledger records, unless the configuration allows it
+     * explicitly (then it is logged): raising the budget is a new privacy decision, never a side effect.
+     */
+    private static void checkBudgetNotRaised(PrivacyLedger ledger, DPConfig config) {
+        double recorded = ledger.epsilonBudget();
+        double wanted = config.getEpsilonLimit();
+        if (ledger.totalSteps() == 0 || Double.isNaN(recorded) || !(wanted > recorded)) {
+            return;
+        }
+        if (!config.isAllowBudgetIncrease()) {
+            throw new IllegalArgumentException("resuming run " + ledger.runId() + " with an epsilon budget of "
+                    + wanted + " above the " + recorded + " its ledger records: raising a run's privacy budget is a "
+                    + "new privacy decision. Keep the budget, or set DPConfig.Builder.allowBudgetIncrease(true) to "
+                    + "raise it deliberately");
+        }
+        log.warn("raising the privacy budget of run {} from {} to {} (allowBudgetIncrease): the model will have spent "
+                + "more privacy than the run was planned for", ledger.runId(), recorded, wanted);
     }
 }

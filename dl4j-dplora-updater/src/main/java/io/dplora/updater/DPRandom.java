@@ -13,8 +13,7 @@ import java.util.random.RandomGenerator;
  *   <li>{@link #secure()}: every draw comes from {@link SecureRandom} (a cryptographic generator). Use it for any
  *       model that is released.</li>
  *   <li>{@link #seeded(long)}: a {@link SplittableRandom}, reproducible. The noise is only secret while the seed is,
- *       so this is for experiments and tests. Without a seed ({@link #unpredictable()}) the SplittableRandom is seeded
- *       from SecureRandom.</li>
+ *       so this is for experiments and tests; a run uses it only when its configuration has an explicit seed.</li>
  * </ul>
  * Gaussian draws are doubles from the generator's own algorithm ({@link RandomGenerator#nextGaussian()}: McFarland's
  * modified ziggurat for SplittableRandom, Marsaglia's polar method for SecureRandom). Like every floating-point
@@ -51,23 +50,29 @@ public final class DPRandom {
     }
 
     /**
-     * Makes the two independent streams (sampling, noise) of a run from its configuration. A seeded run derives them
-     * from (seed, stream id, number of steps already taken) so that a resumed run never replays the noise of steps
-     * already released (replayed noise could be cancelled by comparing two updates).
+     * Makes the two independent streams (sampling, noise) of a run. Without a seed (the default) both come from
+     * {@link SecureRandom}. A seeded run derives each stream from the seed, the stream id, the steps already taken
+     * (a resumed run never replays the noise of released steps) and every privacy-relevant setting (sigma, q, C, E):
+     * two seeded releases that differ in any of them do not share noise, so the noise cannot be cancelled by
+     * comparing them. Two seeded runs with the same seed and settings still share it, which is why seeded runs are
+     * not for release.
      *
-     * @param config      the run's configuration
-     * @param streamId    0 for sampling, 1 for noise
-     * @param priorSteps  logical steps already taken in this run (from the restored ledger)
+     * @param config   the run's configuration
+     * @param budget   the run's budget (sigma, sampling plan, steps already taken)
+     * @param streamId 0 for sampling, 1 for noise
      * @return the stream
      */
-    public static DPRandom forStream(DPConfig config, int streamId, long priorSteps) {
-        if (config.isSecureRandom()) {
+    public static DPRandom forStream(DPConfig config, PrivacyBudget budget, int streamId) {
+        if (!config.hasSeed()) {
             return secure();
         }
-        if (!config.hasSeed()) {
-            return unpredictable();
-        }
-        long s = mix(mix(config.getSeed()) ^ mix(0x9E3779B97F4A7C15L * (streamId + 1))) ^ mix(priorSteps + 0x632BE59BD9B4E019L);
+        long s = mix(config.getSeed());
+        s = mix(s ^ mix(0x9E3779B97F4A7C15L * (streamId + 1)));
+        s = mix(s ^ mix(budget.stepsTaken() + 0x632BE59BD9B4E019L));
+        s = mix(s ^ Double.doubleToLongBits(budget.noiseMultiplier()));
+        s = mix(s ^ Double.doubleToLongBits(budget.samplingRate()));
+        s = mix(s ^ Double.doubleToLongBits(config.getMaxGradNorm()));
+        s = mix(s ^ budget.plan().expectedBatchSize() ^ ((long) budget.plan().datasetSize() << 32));
         return seeded(s);
     }
 

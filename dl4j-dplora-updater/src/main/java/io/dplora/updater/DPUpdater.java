@@ -1,6 +1,8 @@
 package io.dplora.updater;
 
 import io.dplora.layers.PerExampleGradientLayer;
+import io.dplora.layers.PrivacyRecordHolder;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -68,6 +70,7 @@ public final class DPUpdater {
     private final double noiseMultiplier;
     private final ClippingMode clipping;
     private final Map<String, Double> perLayerWeights;
+    private final double maxDroppedFraction;
 
     private ParameterLayout layout;
     private double[] layerThresholds;
@@ -75,13 +78,17 @@ public final class DPUpdater {
     private double[] accumulator;
     private final AccumulatorTransfer transfer = new AccumulatorTransfer();
     private List<INDArray> nonPrivatisedSegments;
+    private List<PrivacyRecordHolder> privacyRecords;
     private Updater installed;
 
     private long accumulatingStep = -1;
     private int lastMicroBatchIndex = -1;
     private boolean guardPassedAtFirstStep;
     private long droppedExamples;
+    private long examplesSeen;
     private long releasedSteps;
+    private boolean budgetListenerSeen;
+    private boolean listenerWarningGiven;
 
     private DPUpdater(Model network, DPConfig config, PrivacyBudget budget, SamplingChannel channel, DPRandom noise) {
         this.network = network;
@@ -100,6 +107,7 @@ public final class DPUpdater {
         this.noiseMultiplier = budget.noiseMultiplier();
         this.clipping = config.getClipping();
         this.perLayerWeights = config.getPerLayerClipWeights();
+        this.maxDroppedFraction = config.getMaxDroppedFraction();
     }
 
     /**
@@ -152,6 +160,8 @@ public final class DPUpdater {
 
     private void bind(List<UpdaterBlock> blocks, INDArray flatGradient, Updater updater) {
         ParameterLayout l = PrivacyGuard.check(network, blocks);
+        List<PrivacyRecordHolder> records = PrivacyContinuity.holders(network);
+        PrivacyContinuity.check(records, budget.ledger());
         List<ParameterLayout.DPLayer> dps = l.dpLayers();
         double[] thresholds = new double[dps.size()];
         if (clipping == ClippingMode.PER_LAYER) {
@@ -186,9 +196,16 @@ public final class DPUpdater {
         this.accumulator = new double[(int) l.privatisedLength()];
         this.nonPrivatisedSegments = segments;
         this.installed = updater;
+        this.privacyRecords = records;
         for (ParameterLayout.DPLayer d : dps) {
             d.layer().setPerExampleGradientsEnabled(true);
         }
+        for (Layer layer : NetworkLayers.allLayersUnwrapped(network)) {
+            if (layer instanceof PerExampleGradientLayer) {
+                ((PerExampleGradientLayer) layer).setPrivateTrainingCheck(this::checkPrivateBackward);
+            }
+        }
+        PrivacyContinuity.stamp(records, budget.ledger().runId(), budget.stepsTaken());
         if (noiseMultiplier == 0.0) {
             log.warn("noise multiplier is 0: training is NOT differentially private (epsilon = infinity); use this "
                     + "only to test clipping");
@@ -264,7 +281,9 @@ public final class DPUpdater {
             }
         }
         budget.recordStep();
+        PrivacyContinuity.stamp(privacyRecords, budget.ledger().runId(), budget.stepsTaken());
         releasedSteps++;
+        checkBudgetListener();
         resetAccumulation();
         return iteration;
     }
@@ -359,10 +378,19 @@ public final class DPUpdater {
                 c[g][i] = ClipFactors.clipFactor(sq[g][i], threshold, margin);
             }
         }
+        examplesSeen += m;
         if (dropped > 0) {
             droppedExamples += dropped;
             log.warn("{} example(s) with a non-finite gradient norm dropped from logical step {} (clip factor 0); "
                     + "{} dropped so far", dropped, mb.logicalStep(), droppedExamples);
+            if (examplesSeen >= DPConfig.DROP_CHECK_MIN_EXAMPLES
+                    && droppedExamples > maxDroppedFraction * examplesSeen) {
+                throw new IllegalStateException("training stopped: " + droppedExamples + " of the " + examplesSeen
+                        + " examples seen had a non-finite gradient norm (NaN or infinite features, labels or "
+                        + "weights?) and were dropped, more than maxDroppedFraction = " + maxDroppedFraction
+                        + ". Continuing would spend the privacy budget on steps that are mostly noise. Fix the data "
+                        + "or the model, or raise DPConfig.Builder.maxDroppedFraction. This step was not released");
+            }
         }
         return c;
     }
@@ -397,6 +425,34 @@ public final class DPUpdater {
     }
 
     /**
+     * Warns once when the {@link PrivacyBudgetListener} that reported this run has been removed from the network (for
+     * example by {@code net.setListeners(...)} after {@code makePrivate}, which replaces all listeners). The budget is
+     * still enforced here, step by step; only the reports and the listener-side stop are lost.
+     */
+    private void checkBudgetListener() {
+        boolean present = false;
+        for (Object l : NetworkLayers.listenersOf(network)) {
+            if (l instanceof PrivacyBudgetListener && ((PrivacyBudgetListener) l).budget() == budget) {
+                present = true;
+                break;
+            }
+        }
+        if (present) {
+            budgetListenerSeen = true;
+        } else if (budgetListenerSeen && !listenerWarningGiven) {
+            listenerWarningGiven = true;
+            log.warn("the PrivacyBudgetListener of this private run is no longer on the network (net.setListeners "
+                    + "replaces all listeners; use net.addListeners to keep it): epsilon is no longer reported. The "
+                    + "DP step still refuses any step beyond the budget");
+        }
+    }
+
+    /** @return whether the budget-listener warning has been given (for tests). */
+    boolean listenerWarningGiven() {
+        return listenerWarningGiven;
+    }
+
+    /**
      * @throws IllegalStateException if the network's updater is no longer this DP step (e.g. replaced by setUpdater
      * or dropped by MultiLayerNetwork.clear()): a further fit would train without privacy
      */
@@ -405,6 +461,22 @@ public final class DPUpdater {
             throw new IllegalStateException("the DP updater is no longer installed on the network (its updater was "
                     + "replaced, or MultiLayerNetwork.clear() dropped it): training now would not be private. Attach "
                     + "DP again with DPLoRA.makePrivate");
+        }
+    }
+
+    /**
+     * The check each DP layer runs at the start of its backward pass: the DP step is still installed and a micro-batch
+     * of the run's sampler is pending (so the gradient is computed for this DP step, not for layer-wise training).
+     *
+     * @throws IllegalStateException otherwise
+     */
+    void checkPrivateBackward() {
+        checkInstalled();
+        if (channel.peek() == null) {
+            throw new IllegalStateException("a DP layer of a private network is computing training gradients, but no "
+                    + "micro-batch of the run's PoissonSamplingIterator is pending: layer-wise training (Layer.fit, "
+                    + "pretrain), a ParallelWrapper worker or a fit on other data would bypass the DP step. Train "
+                    + "with PrivateTraining.fit() or net.fit(privateTraining.iterator())");
         }
     }
 

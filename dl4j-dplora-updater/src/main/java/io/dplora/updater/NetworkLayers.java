@@ -8,8 +8,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /** Small lookups over DL4J networks shared by the guard and the DP step (unwrapping vertices and wrappers). */
@@ -43,6 +45,14 @@ final class NetworkLayers {
             name = "layer " + l.getIndex();
         }
         return name == null ? String.valueOf(t) : name;
+    }
+
+    /** @return the network's training listeners (empty when none) */
+    static Collection<TrainingListener> listenersOf(Model net) {
+        Collection<TrainingListener> ls = net instanceof ComputationGraph
+                ? ((ComputationGraph) net).getListeners()
+                : ((MultiLayerNetwork) net).getListeners();
+        return ls == null ? List.of() : ls;
     }
 
     /** @return every layer implementation in the network, wrappers (frozen layers...) unwrapped too. */

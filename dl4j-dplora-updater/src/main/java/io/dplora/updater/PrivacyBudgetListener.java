@@ -47,6 +47,11 @@ public class PrivacyBudgetListener extends BaseTrainingListener {
         this.reportEvery = reportEvery;
     }
 
+    /** @return the budget this listener reports (for the DP step's check that the listener is still installed) */
+    PrivacyBudget budget() {
+        return budget;
+    }
+
     /**
      * @param callback called with every report (null to remove)
      * @return this

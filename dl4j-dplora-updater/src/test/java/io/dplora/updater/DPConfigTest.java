@@ -64,8 +64,11 @@ class DPConfigTest {
         assertEquals(AccountantType.PLD, c.getAccountant());
         assertEquals(ClippingMode.FLAT, c.getClipping());
         assertEquals(Integer.MAX_VALUE, c.getMaxPhysicalBatchSize());
-        assertFalse(c.isSecureRandom());
+        assertTrue(c.isSecureRandom(), "unseeded means SecureRandom, the default");
         assertFalse(c.hasSeed());
+        assertFalse(c.isAllowBudgetIncrease());
+        assertEquals(0.1, c.getMaxDroppedFraction());
+        assertFalse(valid().seed(3).build().isSecureRandom(), "a seed is an explicit opt-in");
     }
 
     @Test

@@ -250,18 +250,31 @@ class PoissonSamplingIteratorTest {
         assertEquals(2, it.totalOutcomes());
     }
 
+    private static PrivacyBudget budgetWith(double sigma, long stepsTaken) {
+        PrivacyLedger ledger = new PrivacyLedger();
+        ledger.record(sigma, 0.1, stepsTaken);
+        return new PrivacyBudget(ledger, sigma, new SamplingPlan(100, 10), 1e-5, Double.POSITIVE_INFINITY,
+                AccountantType.RDP, 50);
+    }
+
     @Test
-    void seededStreamsReproduceAndDifferByStreamAndResumePoint() {
+    void seededStreamsReproduceAndDifferByStreamResumePointAndPrivacySettings() {
         DPConfig config = DPConfig.builder().noiseMultiplier(1).delta(1e-5).maxGradNorm(1).expectedBatchSize(10)
                 .steps(5).seed(11).build();
-        assertEquals(draws(DPRandom.forStream(config, 0, 0)), draws(DPRandom.forStream(config, 0, 0)));
-        assertNotEquals(draws(DPRandom.forStream(config, 0, 0)), draws(DPRandom.forStream(config, 1, 0)));
-        assertNotEquals(draws(DPRandom.forStream(config, 1, 0)), draws(DPRandom.forStream(config, 1, 3)),
-                "a resumed run must not replay the noise of steps already released");
-        DPConfig secure = DPConfig.builder().noiseMultiplier(1).delta(1e-5).maxGradNorm(1).expectedBatchSize(10)
-                .steps(5).secureRandom(true).build();
-        assertTrue(DPRandom.forStream(secure, 1, 0).isSecure());
-        assertFalse(DPRandom.forStream(config, 1, 0).isSecure());
+        PrivacyBudget b = budgetWith(1.0, 0);
+        assertEquals(draws(DPRandom.forStream(config, b, 0)), draws(DPRandom.forStream(config, b, 0)));
+        assertNotEquals(draws(DPRandom.forStream(config, b, 0)), draws(DPRandom.forStream(config, b, 1)));
+        assertNotEquals(draws(DPRandom.forStream(config, b, 1)), draws(DPRandom.forStream(config, budgetWith(1.0, 3),
+                1)), "a resumed run must not replay the noise of steps already released");
+        assertNotEquals(draws(DPRandom.forStream(config, b, 1)), draws(DPRandom.forStream(config, budgetWith(2.0, 0),
+                1)), "two seeded releases with another sigma must not share their noise");
+        assertNotEquals(draws(DPRandom.forStream(config, b, 1)), draws(DPRandom.forStream(
+                config.toBuilder().maxGradNorm(2).build(), b, 1)), "nor with another clipping norm");
+        DPConfig unseeded = DPConfig.builder().noiseMultiplier(1).delta(1e-5).maxGradNorm(1).expectedBatchSize(10)
+                .steps(5).build();
+        assertTrue(unseeded.isSecureRandom(), "no seed: SecureRandom is the default");
+        assertTrue(DPRandom.forStream(unseeded, b, 1).isSecure());
+        assertFalse(DPRandom.forStream(config, b, 1).isSecure());
     }
 
     private static List<Double> draws(DPRandom r) {

@@ -20,6 +20,7 @@ public final class PerExampleState {
     private final List<LinearGradientFactor> factors;
     private boolean enabled;
     private int examples = -1;
+    private Runnable trainingCheck;
 
     /**
      * @param layerName name used in error messages
@@ -44,6 +45,33 @@ public final class PerExampleState {
 
     public List<LinearGradientFactor> factors() {
         return factors;
+    }
+
+    /**
+     * Called at the start of every backward pass: a layer whose network was made private (its configuration carries a
+     * privacy record) computes training gradients only while gathering is on and the DP step's check passes.
+     *
+     * @param record the layer configuration's privacy record, or null for a network never made private
+     * @throws IllegalStateException when the backward pass would train the private network without its DP step
+     */
+    public void checkBackward(io.dplora.layers.PrivacyRecord record) {
+        if (record == null) {
+            return;
+        }
+        if (trainingCheck == null) {
+            throw new IllegalStateException("layer '" + layerName + "' belongs to a network that was made private ("
+                    + record + "): it computes training gradients only under the DP step attached to this very "
+                    + "network. A clone, a copy restored with ModelSerializer, a ParallelWrapper worker, layer-wise "
+                    + "training or any fit without that DP step would train on private data without privacy. Fix: "
+                    + "DPLoRA.makePrivate on this network, or for a network that has taken DP steps "
+                    + "DPLoRA.resume(DPCheckpoint.restoreComputationGraph(file), data, config)");
+        }
+        trainingCheck.run();
+    }
+
+    /** @param check the DP step's check (see {@link #checkBackward}); null removes it */
+    public void setTrainingCheck(Runnable check) {
+        this.trainingCheck = check;
     }
 
     /** Marks the start of a gathered backward pass over m examples. */

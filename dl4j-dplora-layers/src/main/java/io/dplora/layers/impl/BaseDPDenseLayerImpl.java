@@ -136,6 +136,7 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+        perExample.checkBackward(((io.dplora.layers.PrivacyRecordHolder) layerConf()).getPrivacyRecord());
         assertInputSet(true);
         Forward f = cache;
         cache = null;
@@ -208,6 +209,11 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
     }
 
     // ---- PerExampleGradientLayer ----
+
+    @Override
+    public void setPrivateTrainingCheck(Runnable check) {
+        perExample.setTrainingCheck(check);
+    }
 
     @Override
     public void setPerExampleGradientsEnabled(boolean enabled) {

@@ -51,6 +51,7 @@ public abstract class BaseDPOutputLayerImpl<C extends BaseDPOutputLayer> extends
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+        perExample.checkBackward(((io.dplora.layers.PrivacyRecordHolder) layerConf()).getPrivacyRecord());
         assertInputSet(true);
         applyDropOutIfNecessary(true, mgr);
         RowLayout layout = rowLayout();
@@ -116,6 +117,11 @@ public abstract class BaseDPOutputLayerImpl<C extends BaseDPOutputLayer> extends
     }
 
     // ---- PerExampleGradientLayer ----
+
+    @Override
+    public void setPrivateTrainingCheck(Runnable check) {
+        perExample.setTrainingCheck(check);
+    }
 
     @Override
     public void setPerExampleGradientsEnabled(boolean enabled) {
