@@ -55,9 +55,11 @@ final class RunOptions {
     @Option(names = "--max-grad-norm", paramLabel = "C", description = "per-example clipping norm (default: task's)")
     Double maxGradNorm;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
-            description = "seed of adapter init, sampling and noise (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S",
+            description = "seed of adapter init, sampling and noise, for reproducible experiments: a seeded run is "
+                    + "NOT for release (its noise is only as secret as the seed). Default for train: none "
+                    + "(SecureRandom); sweep: 0")
+    Long seed;
 
     @Option(names = "--limit", paramLabel = "N",
             description = "use only the first N private training examples (quick smoke runs)")

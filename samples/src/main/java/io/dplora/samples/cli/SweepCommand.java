@@ -134,7 +134,7 @@ final class SweepCommand implements Callable<Integer> {
         RunSettings base = options.settings(cl, Method.VANILLA);
         List<RunSettings> out = new ArrayList<>();
         for (int j = 0; j < seeds; j++) {
-            RunSettings s = base.withSeed(base.seed() + j);
+            RunSettings s = base.withSeed((base.seed() == null ? 0L : base.seed()) + j);
             try {
                 switch (k) {
                     case "epsilon" -> {

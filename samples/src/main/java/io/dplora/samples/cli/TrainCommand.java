@@ -4,6 +4,7 @@ import io.dplora.samples.base.BaseModel;
 import io.dplora.samples.results.Json;
 import io.dplora.samples.run.FineTuner;
 import io.dplora.samples.run.Method;
+import io.dplora.samples.run.RunFolder;
 import io.dplora.samples.run.RunResult;
 import io.dplora.samples.run.RunSettings;
 import io.dplora.samples.task.Task;
@@ -47,7 +48,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "output folder (default: runs/<task>-<method>-r<R>-eps<E>-s<S>)")
+            description = "output folder (default: runs/<task>-<method>-r<R>-eps<E>[-s<S>]); an existing folder is "
+                    + "replaced only if an earlier dplora train created it (marker file .dplora-run), anything else "
+                    + "is refused before training")
     Path out;
 
     @Override
@@ -63,17 +66,31 @@ final class TrainCommand implements Callable<Integer> {
         Task task = options.task(cl);
         Path outDir = out != null ? out : Path.of("runs", s.runName());
         PrintStream o = cli.out();
-
-        Workspace ws = options.workspace();
-        TaskData data = ws.load(task, o);
-        BaseModel base = ws.base(task, data, o);
-        o.printf("base: %s (public test accuracy %.4f)%n", base.folder(), base.info().publicTestAccuracy());
-        RunResult r = new FineTuner(o).run(task, data, base, s, outDir);
-        o.println(summary(r) + "; saved to " + outDir);
-        if (json) {
-            o.println(Json.line(r));
+        RunFolder folder;
+        try {
+            folder = RunFolder.open(outDir);
+        } catch (RunFolder.OutputFolderException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
         }
-        o.flush();
+        try (folder) {
+            for (String repair : folder.repairs()) {
+                o.println("output folder: " + repair);
+            }
+            if (s.seeded() && m.isPrivate()) {
+                o.println("warning: --seed " + s.seed() + " makes sampling and noise reproducible: this run is for "
+                        + "experiments, NOT for release (result.json: \"for_release\": false)");
+            }
+            Workspace ws = options.workspace();
+            TaskData data = ws.load(task, o);
+            BaseModel base = ws.base(task, data, o);
+            o.printf("base: %s (public test accuracy %.4f)%n", base.folder(), base.info().publicTestAccuracy());
+            RunResult r = new FineTuner(o).run(task, data, base, s, folder);
+            o.println(summary(r) + "; saved to " + outDir);
+            if (json) {
+                o.println(Json.line(r));
+            }
+            o.flush();
+        }
         return 0;
     }
 

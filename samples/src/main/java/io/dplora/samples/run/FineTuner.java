@@ -12,7 +12,6 @@ import org.nd4j.linalg.learning.config.Adam;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,9 +35,11 @@ public final class FineTuner {
      * @param data   its loaded data
      * @param base   its pretrained base (not modified)
      * @param s      the run's settings
-     * @param outDir where to save the merged model, adapter, ledger and result, or null to save nothing
+     * @param folder where to save the merged model, adapter, ledger and result (prepared before training, see
+     *               {@link RunFolder}), or null to save nothing
      */
-    public RunResult run(Task task, TaskData data, BaseModel base, RunSettings s, Path outDir) throws IOException {
+    public RunResult run(Task task, TaskData data, BaseModel base, RunSettings s, RunFolder folder)
+            throws IOException {
         long start = System.nanoTime();
         ComputationGraph net = convert(task, base.network(), s);
         IndexedDataSource train;
@@ -94,11 +95,13 @@ public final class FineTuner {
                 dp == null ? null : dp.noiseMultiplier(), dp == null ? null : dp.samplingRate(), loop.steps(),
                 metrics.accuracy(), binary ? metrics.f1(1) : null, binary ? Evaluator.balancedAccuracy(metrics) : null,
                 seconds, s.epochs(), s.batch(), s.physicalBatch(), s.learningRate(), s.maxGradNorm(), s.seed(),
+                s.seeded(), dp != null && !s.seeded(),
                 s.limit(), s.validation(), train.size(), TrainableCount.of(net), dp == null ? 0 : dp.droppedExamples(),
                 losses,
                 accuracies, epsilons, before, base.info().publicTestAccuracy(), base.info().key());
-        if (outDir != null) {
-            RunArtifacts.save(outDir, net, dp == null ? null : dp::writeLedger, result);
+        if (folder != null) {
+            RunArtifacts.save(folder, s.runName(), RunArtifacts.files(net, dp == null ? null : dp::writeLedger,
+                    result));
         }
         return result;
     }
@@ -116,7 +119,7 @@ public final class FineTuner {
                 .mode(s.method().loraMode())
                 .trainable(task.head())
                 .updater(new Adam(s.learningRate()))
-                .seed(s.seed())
+                .seed(s.seedOrRandom())
                 .build();
         return LoRA.apply(base, spec);
     }

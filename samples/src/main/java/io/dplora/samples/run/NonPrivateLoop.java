@@ -21,7 +21,7 @@ final class NonPrivateLoop implements TrainingLoop {
 
     NonPrivateLoop(ComputationGraph net, IndexedDataSource train, RunSettings s) {
         this.net = net;
-        this.batches = new ShuffledBatches(train, Math.min(s.batch(), train.size()), s.seed());
+        this.batches = new ShuffledBatches(train, Math.min(s.batch(), train.size()), s.seedOrRandom());
         this.epochs = s.epochs();
         this.batch = Math.min(s.batch(), train.size());
     }

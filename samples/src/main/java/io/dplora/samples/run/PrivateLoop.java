@@ -32,16 +32,18 @@ final class PrivateLoop implements TrainingLoop {
     PrivateLoop(ComputationGraph net, IndexedDataSource train, RunSettings s) {
         this.net = net;
         this.settings = s;
-        DPConfig config = DPConfig.builder()
+        DPConfig.Builder b = DPConfig.builder()
                 .targetEpsilon(s.epsilon())
                 .delta(s.delta())
                 .accountant(s.accountant())
                 .maxGradNorm(s.maxGradNorm())
                 .expectedBatchSize(s.batch())
                 .epochs(s.epochs())
-                .maxPhysicalBatchSize(s.physicalBatch())
-                .seed(s.seed())
-                .build();
+                .maxPhysicalBatchSize(s.physicalBatch());
+        if (s.seeded()) {
+            b.seed(s.seed());
+        }
+        DPConfig config = b.build();
         this.training = DPLoRA.makePrivate(net, train, config);
         net.addListeners(listener);
     }

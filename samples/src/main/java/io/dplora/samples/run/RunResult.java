@@ -66,7 +66,9 @@ public record RunResult(
         @JsonProperty("physical_batch") int physicalBatch,
         @JsonProperty("learning_rate") double learningRate,
         @JsonProperty("max_grad_norm") double maxGradNorm,
-        @JsonProperty("seed") long seed,
+        @JsonProperty("seed") Long seed,
+        @JsonProperty("seeded") boolean seeded,
+        @JsonProperty("for_release") boolean forRelease,
         @JsonProperty("limit") Integer limit,
         @JsonProperty("validation") Integer validation,
         @JsonProperty("train_size") int trainSize,
@@ -93,7 +95,7 @@ public record RunResult(
                 && delta == s.delta()
                 && java.util.Objects.equals(accountant, s.method().isPrivate() ? s.accountant().name() : null)
                 && epochs == s.epochs() && batch == s.batch()
-                && learningRate == s.learningRate() && maxGradNorm == s.maxGradNorm() && seed == s.seed()
+                && learningRate == s.learningRate() && maxGradNorm == s.maxGradNorm() && java.util.Objects.equals(seed, s.seed())
                 && java.util.Objects.equals(limit, s.limit()) && java.util.Objects.equals(validation, s.validation());
     }
 }

@@ -19,7 +19,10 @@ import java.util.Objects;
  * @param physicalBatch most examples per forward/backward pass under DP (virtual batches; no effect on results)
  * @param learningRate  Adam learning rate &gt; 0
  * @param maxGradNorm   per-example clipping norm C &gt; 0
- * @param seed          seed of the adapter initialisation, the sampling and the noise
+ * @param seed          seed of the adapter initialisation, the sampling and the noise, for reproducible experiments;
+ *                      null (the default of {@code train}): sampling and noise from SecureRandom, a fresh random
+ *                      adapter initialisation. A seeded run is not for release (its noise is only as secret as the
+ *                      seed)
  * @param limit         use only the first {@code limit} private training examples (null: all)
  * @param validation    hold out the last {@code validation} private training examples as a validation set, train on
  *                      the others and score on the held-out ones instead of the private test split (for tuning;
@@ -28,7 +31,7 @@ import java.util.Objects;
  *                      library's DPConfig; RDP reproduces the runs made before PLD was the default)
  */
 public record RunSettings(String task, Method method, int rank, double alpha, double epsilon, double delta,
-                          int epochs, int batch, int physicalBatch, double learningRate, double maxGradNorm, long seed,
+                          int epochs, int batch, int physicalBatch, double learningRate, double maxGradNorm, Long seed,
                           Integer limit, Integer validation, AccountantType accountant) {
 
     public RunSettings {
@@ -76,9 +79,19 @@ public record RunSettings(String task, Method method, int rank, double alpha, do
     }
 
     /** @return a copy with another seed. */
-    public RunSettings withSeed(long s) {
+    public RunSettings withSeed(Long s) {
         return new RunSettings(task, method, rank, alpha, epsilon, delta, epochs, batch, physicalBatch, learningRate,
                 maxGradNorm, s, limit, validation, accountant);
+    }
+
+    /** @return whether sampling, noise and initialisation come from {@link #seed} (not for release) */
+    public boolean seeded() {
+        return seed != null;
+    }
+
+    /** @return the seed, or an unpredictable one (SecureRandom) for an unseeded run's adapter init and shuffling */
+    public long seedOrRandom() {
+        return seed != null ? seed : new java.security.SecureRandom().nextLong();
     }
 
     /** @return whether the run scores on a validation split carved from the private training set. */
@@ -91,10 +104,13 @@ public record RunSettings(String task, Method method, int rank, double alpha, do
         return validates() ? "validation" : "test";
     }
 
-    /** @return the default output folder name, e.g. {@code fashion-ffa-r8-eps1-s0} ({@code eps-inf} for none). */
+    /**
+     * @return the default output folder name, e.g. {@code fashion-ffa-r8-eps1} ({@code -s<seed>} added for a seeded
+     * run, {@code epsinf} for none)
+     */
     public String runName() {
         String eps = method.isPrivate() ? number(epsilon) : "inf";
-        return task + "-" + method.label() + "-r" + rank + "-eps" + eps + "-s" + seed
+        return task + "-" + method.label() + "-r" + rank + "-eps" + eps + (seed != null ? "-s" + seed : "")
                 + (validates() ? "-val" + validation : "");
     }
 

@@ -64,6 +64,8 @@ class TrainCommandSmokeTest {
         assertTrue(eps > 0 && eps <= 2.0, "epsilon spent " + eps);
         assertTrue(j.get("noise_multiplier").asDouble() > 0);
         assertEquals(30, j.get("steps").asLong(), "ceil(1 epoch * 3000 / 100) logical steps");
+        assertTrue(j.get("seeded").asBoolean() && !j.get("for_release").asBoolean(), "--seed: not for release");
+        assertTrue(r.out().contains("NOT for release"), r.out());
         assertEquals(3000, j.get("train_size").asInt());
         assertEquals(1, j.get("epoch_losses").size());
         assertTrue(r.out().contains("epoch 1/1: loss "), r.out());
@@ -136,5 +138,38 @@ class TrainCommandSmokeTest {
         assertTrue(Files.isRegularFile(out.resolve(RunArtifacts.MERGED)));
         assertTrue(Files.isRegularFile(out.resolve(RunArtifacts.ADAPTER)));
         assertFalse(Files.exists(out.resolve(RunArtifacts.LEDGER)));
+    }
+
+    @Test
+    void aForeignOutputFolderIsRefusedBeforeTrainingWithNothingTouched() throws IOException {
+        Path mine = Files.createDirectories(tmp.resolve("my-project"));
+        Files.writeString(mine.resolve("notes.txt"), "precious");
+        Files.createDirectories(mine.resolve(".git"));
+        CliRunner.Result r = train(mine, "vanilla");
+        assertEquals(2, r.exitCode(), "a usage error, before any data is loaded or budget spent");
+        assertTrue(r.err().contains("was not created by dplora"), r.err());
+        assertFalse(r.out().contains("fine-tuning"), "nothing was trained: " + r.out());
+        assertEquals("precious", Files.readString(mine.resolve("notes.txt")));
+        assertTrue(Files.isDirectory(mine.resolve(".git")));
+        try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+            assertEquals(List.of(mine), s.toList(), "nothing created beside it");
+        }
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        CliRunner.Result under = train(file.resolve("run"), "vanilla");
+        assertEquals(2, under.exitCode(), "an unwritable location is found before training");
+        assertTrue(under.err().contains("choose a writable --out"), under.err());
+    }
+
+    @Test
+    void anUnseededRunIsForReleaseAndNamedWithoutASeed() throws IOException {
+        Path out = tmp.resolve("unseeded");
+        CliRunner.Result r = CliRunner.run("train", "--task", "fashion", "--method", "vanilla", "--limit", "1000",
+                "--epochs", "1", "--batch", "100", "--epsilon", "2", "--json", "--out", out.toString(),
+                "--data-dir", TestFolders.data().toString(), "--cache-dir", TestFolders.bases().toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = Json.mapper().readTree(r.lastLine());
+        assertTrue(j.get("seed").isNull() && !j.get("seeded").asBoolean() && j.get("for_release").asBoolean(), "" + j);
+        assertFalse(PrivacyLedger.fromJson(Files.readString(out.resolve(RunArtifacts.LEDGER))).isSeeded());
+        assertTrue(Files.exists(out.resolve(io.dplora.samples.run.RunFolder.MARKER)));
     }
 }

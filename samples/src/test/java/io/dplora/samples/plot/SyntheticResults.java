@@ -16,7 +16,7 @@ final class SyntheticResults {
         boolean dp = !method.equals("none");
         return new RunResult(task, method, rank, 16, dp ? epsilon : null, dp ? epsilon * 0.99 : null, 1e-5, dp ? "PLD" : null,
                 dp ? 1.1 : null, dp ? 0.03 : null, 100, accuracy, f1, f1 == null ? null : accuracy - 0.01, 12.5,
-                losses.size(), 1024, 512, 2e-3, 1.0, seed, null, null, 30000, 12037, 0, losses,
+                losses.size(), 1024, 512, 2e-3, 1.0, seed, true, false, null, null, 30000, 12037, 0, losses,
                 losses.stream().map(l -> accuracy).toList(), dp ? losses.stream().map(l -> epsilon).toList()
                 : List.of(), 0.1, 0.9, "key");
     }
