@@ -15,13 +15,15 @@ public enum AccountantType {
     },
 
     /**
-     * Privacy loss distributions ({@link PldAccountant} at the default interval 1e-4): tight up to a discretisation
-     * error of order 1e-4 relative, tens to hundreds of milliseconds per evaluation.
+     * Privacy loss distributions, in bounded time ({@link PldWithRdpFallbackAccountant}): the PLD bound at the
+     * default interval 1e-4 (tight up to a discretisation error of order 1e-4 relative), coarsened where a
+     * composition would not fit in 2^20 FFT points, and never above the RDP bound, which is reported where PLD cannot
+     * answer.
      */
     PLD {
         @Override
         public PrivacyAccountant newAccountant() {
-            return new PldAccountant();
+            return new PldWithRdpFallbackAccountant();
         }
     };
 

@@ -60,13 +60,7 @@ public final class NoiseCalibration {
         if (targetEpsilon == 0) {
             throw new IllegalArgumentException("epsilon 0 cannot be reached with q > 0 and steps > 0");
         }
-        DoubleUnaryOperator excess = sigma -> {
-            try {
-                return epsilon(sigma, samplingProbability, steps, delta, type) - targetEpsilon;
-            } catch (IllegalStateException tooWide) {
-                return Double.POSITIVE_INFINITY; // not evaluable at this discretisation: not certified
-            }
-        };
+        DoubleUnaryOperator excess = sigma -> epsilon(sigma, samplingProbability, steps, delta, type) - targetEpsilon;
         // Bracket [lo, hi] with excess(lo) > 0 >= excess(hi), growing or shrinking by `factor`.
         double tolerance = type == AccountantType.RDP ? RDP_SIGMA_TOLERANCE : PLD_SIGMA_TOLERANCE;
         // PLD starts from the RDP answer: PLD is tighter on DP-SGD workloads, so its sigma is a little below.
@@ -232,8 +226,8 @@ public final class NoiseCalibration {
 
     private static long maxStepsPld(DpEvent priorEvent, DpEvent step, double sigma, double q, double target,
                                     double delta, long rdpSteps) {
-        PldAccountant priorAccountant = new PldAccountant().compose(priorEvent);
-        if (priorAccountant.getEpsilon(delta) > target) {
+        double priorEpsilon = AccountantType.PLD.newAccountant().compose(priorEvent).getEpsilon(delta);
+        if (priorEpsilon > target) {
             return 0;
         }
         if (q == 0) {
@@ -242,17 +236,12 @@ public final class NoiseCalibration {
         if (sigma == 0) {
             return 0;
         }
-        // epsilon(prior + k steps) - target, +infinity where the composition cannot be evaluated (not certified)
-        java.util.function.LongToDoubleFunction excess = k -> {
-            try {
-                return priorAccountant.copy().compose(step, k).getEpsilon(delta) - target;
-            } catch (IllegalStateException tooWide) {
-                return Double.POSITIVE_INFINITY;
-            }
-        };
+        // epsilon(prior + k steps) - target by the default accountant (never above RDP, so k = rdpSteps is within)
+        java.util.function.LongToDoubleFunction excess = k -> AccountantType.PLD.newAccountant().compose(priorEvent)
+                .compose(step, k).getEpsilon(delta) - target;
         // Bracket: excess(lo) <= 0 < excess(hi). Start from the RDP answer (PLD usually allows more steps).
         long lo = 0;
-        double fLo = priorAccountant.getEpsilon(delta) - target;
+        double fLo = priorEpsilon - target;
         long hi;
         double fHi;
         long start = Math.max(1, rdpSteps);

@@ -36,6 +36,7 @@ public final class PldAccountant implements PrivacyAccountant {
     public static final double DEFAULT_VALUE_DISCRETIZATION_INTERVAL = 1e-4;
 
     private final double interval;
+    private final int maxFftSize;
     private PldPair state;
 
     /** An accountant with value discretisation interval 1e-4. */
@@ -50,22 +51,38 @@ public final class PldAccountant implements PrivacyAccountant {
      * @param valueDiscretizationInterval finite, in (0, 1]
      */
     public PldAccountant(double valueDiscretizationInterval) {
+        this(valueDiscretizationInterval, PrivacyLossDistribution.MAX_FFT_SIZE);
+    }
+
+    /**
+     * An accountant that refuses (IllegalStateException, accountant unchanged) any composition needing an FFT longer
+     * than {@code maxFftSize}: a bound on the time and memory of one composition.
+     *
+     * @param valueDiscretizationInterval finite, in (0, 1]
+     * @param maxFftSize                  a power of two, at most 2^23
+     */
+    public PldAccountant(double valueDiscretizationInterval, int maxFftSize) {
         if (!(valueDiscretizationInterval > 0 && valueDiscretizationInterval <= 1)) {
             throw new IllegalArgumentException(
                     "value discretisation interval must be in (0, 1], got " + valueDiscretizationInterval);
         }
+        if (maxFftSize < 2 || maxFftSize > PrivacyLossDistribution.MAX_FFT_SIZE || Integer.bitCount(maxFftSize) != 1) {
+            throw new IllegalArgumentException("maxFftSize must be a power of two in [2, 2^23], got " + maxFftSize);
+        }
         this.interval = valueDiscretizationInterval;
+        this.maxFftSize = maxFftSize;
         this.state = PldPair.identity(interval);
     }
 
-    private PldAccountant(double interval, PldPair state) {
+    private PldAccountant(double interval, int maxFftSize, PldPair state) {
         this.interval = interval;
+        this.maxFftSize = maxFftSize;
         this.state = state;
     }
 
     /** An independent accountant with the same composed events (the PLDs are immutable and shared). */
     PldAccountant copy() {
-        return new PldAccountant(interval, snapshot());
+        return new PldAccountant(interval, maxFftSize, snapshot());
     }
 
     /** The value discretisation interval of this accountant. */
@@ -78,7 +95,7 @@ public final class PldAccountant implements PrivacyAccountant {
         EventSupport.requireSupported(event);
         PldPair increment = pldOf(event);
         synchronized (this) {
-            state = state.compose(increment);
+            state = state.compose(increment, maxFftSize);
         }
         return this;
     }
@@ -97,12 +114,12 @@ public final class PldAccountant implements PrivacyAccountant {
             return gaussian(ps.samplingProbability(), EventSupport.gaussianEquivalentNoise(ps.event()));
         }
         if (event instanceof DpEvent.SelfComposed sc) {
-            return pldOf(sc.event()).selfCompose(sc.count());
+            return pldOf(sc.event()).selfCompose(sc.count(), maxFftSize);
         }
         if (event instanceof DpEvent.Composed c) {
             PldPair total = PldPair.identity(interval);
             for (DpEvent e : c.events()) {
-                total = total.compose(pldOf(e));
+                total = total.compose(pldOf(e), maxFftSize);
             }
             return total;
         }
@@ -167,21 +184,22 @@ public final class PldAccountant implements PrivacyAccountant {
             return new PldPair(id.remove(), id.add(), true);
         }
 
-        PldPair compose(PldPair other) {
+        PldPair compose(PldPair other, int maxFftSize) {
             if (nonPrivate || other.nonPrivate) {
                 return new PldPair(remove, add, true);
             }
-            PrivacyLossDistribution r = remove.compose(other.remove);
-            PrivacyLossDistribution a = (add == remove && other.add == other.remove) ? r : add.compose(other.add);
+            PrivacyLossDistribution r = remove.compose(other.remove, maxFftSize);
+            PrivacyLossDistribution a = (add == remove && other.add == other.remove) ? r
+                    : add.compose(other.add, maxFftSize);
             return new PldPair(r, a, false);
         }
 
-        PldPair selfCompose(long count) {
+        PldPair selfCompose(long count, int maxFftSize) {
             if (nonPrivate) {
                 return count == 0 ? identity(remove.interval()) : this;
             }
-            PrivacyLossDistribution r = remove.selfCompose(count);
-            PrivacyLossDistribution a = add == remove ? r : add.selfCompose(count);
+            PrivacyLossDistribution r = remove.selfCompose(count, maxFftSize);
+            PrivacyLossDistribution a = add == remove ? r : add.selfCompose(count, maxFftSize);
             return new PldPair(r, a, false);
         }
     }

@@ -26,7 +26,8 @@ final class PrivacyLossDistribution {
      * the twiddle's own error (sqrt(2) u) and the complex addition (sqrt(2) u), rounded up.
      */
     private static final double FFT_STAGE_ERROR = 6 * UNIT_ROUNDOFF;
-    private static final int MAX_FFT_SIZE = 1 << 23;
+    /** Longest FFT a composition may use unless the caller sets a smaller limit. */
+    static final int MAX_FFT_SIZE = 1 << 23;
     private static final long DIRECT_CONVOLUTION_LIMIT = 1L << 16;
     private static final int DIRECT_CONVOLUTION_MAX_SHORT_SIDE = 32;
 
@@ -116,6 +117,11 @@ final class PrivacyLossDistribution {
      * is added to the infinity mass (see {@link #fftRoundoffL1}).
      */
     PrivacyLossDistribution compose(PrivacyLossDistribution other) {
+        return compose(other, MAX_FFT_SIZE);
+    }
+
+    /** {@link #compose(PrivacyLossDistribution)} with FFTs of at most {@code maxFftSize} (else IllegalStateException). */
+    PrivacyLossDistribution compose(PrivacyLossDistribution other, int maxFftSize) {
         if (Double.compare(interval, other.interval) != 0) {
             throw new IllegalArgumentException("cannot compose PLDs with discretisation intervals " + interval
                     + " and " + other.interval);
@@ -142,7 +148,7 @@ final class PrivacyLossDistribution {
             }
         } else {
             int n = Fft.nextPowerOfTwo(outLength);
-            requireFftSize(n);
+            requireFftSize(n, maxFftSize);
             double[] re = new double[n];
             double[] im = new double[n];
             System.arraycopy(a, 0, re, 0, a.length);
@@ -210,6 +216,11 @@ final class PrivacyLossDistribution {
      *                               discretisation (use a coarser interval or the RDP accountant)
      */
     PrivacyLossDistribution selfCompose(long count) {
+        return selfCompose(count, MAX_FFT_SIZE);
+    }
+
+    /** {@link #selfCompose(long)} with an FFT of at most {@code maxFftSize} (else IllegalStateException). */
+    PrivacyLossDistribution selfCompose(long count, int maxFftSize) {
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0, got " + count);
         }
@@ -230,7 +241,7 @@ final class PrivacyLossDistribution {
         long lo = window[0];
         long hi = window[1];
         long width = hi - lo + 1;
-        if (width > MAX_FFT_SIZE) {
+        if (width > maxFftSize) {
             throw new IllegalStateException("the composition of " + count + " steps spans " + width
                     + " buckets of " + interval + "; use a coarser discretisation interval or the RDP accountant");
         }
@@ -379,8 +390,8 @@ final class PrivacyLossDistribution {
         return new double[] {rr, ri};
     }
 
-    private static void requireFftSize(int n) {
-        if (n > MAX_FFT_SIZE) {
+    private static void requireFftSize(int n, int maxFftSize) {
+        if (n > maxFftSize) {
             throw new IllegalStateException("PLD composition needs an FFT of length " + n
                     + "; use a coarser discretisation interval or the RDP accountant");
         }

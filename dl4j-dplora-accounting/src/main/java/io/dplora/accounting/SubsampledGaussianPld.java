@@ -118,8 +118,19 @@ final class SubsampledGaussianPld {
         return sigma * sigma * Math.log1p(r) + 0.5;
     }
 
-    private PrivacyLossDistribution build(boolean removeDirection) {
-        // Grid of losses l_j = j * interval for j in [lo, hi].
+    /**
+     * @return the number of grid points the larger direction's one-step PLD has at this interval (before the cap of
+     * 2^22), computed without building it: a cost estimate
+     */
+    static double gridPoints(double q, double sigma, double interval) {
+        SubsampledGaussianPld g = new SubsampledGaussianPld(q, sigma, interval);
+        long[] r = g.range(true);
+        long[] a = g.range(false);
+        return Math.max((double) r[1] - r[0], (double) a[1] - a[0]) + 1;
+    }
+
+    /** @return {lo, hi}: the grid indices of the direction's loss range */
+    private long[] range(boolean removeDirection) {
         double lossMin;
         double lossMax;
         if (removeDirection) {
@@ -131,6 +142,14 @@ final class SubsampledGaussianPld {
         }
         long lo = (long) Math.floor(lossMin / interval);
         long hi = Math.max(lo + 1, (long) Math.ceil(lossMax / interval));
+        return new long[] {lo, hi};
+    }
+
+    private PrivacyLossDistribution build(boolean removeDirection) {
+        // Grid of losses l_j = j * interval for j in [lo, hi].
+        long[] range = range(removeDirection);
+        long lo = range[0];
+        long hi = range[1];
         if (hi - lo > MAX_GRID_POINTS) {
             if (removeDirection) {
                 hi = lo + MAX_GRID_POINTS;

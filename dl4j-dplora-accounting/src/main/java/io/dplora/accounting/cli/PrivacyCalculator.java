@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import io.dplora.accounting.AccountantType;
 import io.dplora.accounting.DpEvent;
 import io.dplora.accounting.NoiseCalibration;
+import io.dplora.accounting.PldWithRdpFallbackAccountant;
 import io.dplora.accounting.PrivacyAccountant;
 import io.dplora.accounting.RdpAccountant;
 import picocli.CommandLine;
@@ -292,6 +293,11 @@ public final class PrivacyCalculator implements Runnable {
                 double alpha = rdp.getOptimalOrder(delta);
                 f.put("optimalOrder", alpha);
                 order = ", optimal RDP order " + fmt(alpha);
+            }
+            if (accountant instanceof PldWithRdpFallbackAccountant pld) {
+                String source = pld.source(delta);
+                f.put("bound", source);
+                order = ": " + source;
             }
             print(spec, workload.json, f, workload.sentence(sigma) + String.format(Locale.ROOT,
                     " satisfies (epsilon = %s, delta = %s)-DP [%s accountant%s].", fmt(epsilon), fmt(delta),
