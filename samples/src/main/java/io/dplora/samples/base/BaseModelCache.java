@@ -71,11 +71,20 @@ public final class BaseModelCache {
         Path folder = folder(task, key);
         try {
             if (Files.isRegularFile(folder.resolve(MODEL_FILE)) && Files.isRegularFile(folder.resolve(INFO_FILE))) {
-                BaseInfo info = Json.read(folder.resolve(INFO_FILE), BaseInfo.class);
-                ComputationGraph net = ModelSerializer.restoreComputationGraph(folder.resolve(MODEL_FILE).toFile(),
-                        false);
-                log.info("loaded cached base {} (public test accuracy {})", folder, info.publicTestAccuracy());
-                return new BaseModel(net, info, folder, true);
+                try {
+                    BaseInfo info = Json.read(folder.resolve(INFO_FILE), BaseInfo.class);
+                    ComputationGraph net = ModelSerializer.restoreComputationGraph(
+                            folder.resolve(MODEL_FILE).toFile(), false);
+                    log.info("loaded cached base {} (public test accuracy {})", folder, info.publicTestAccuracy());
+                    return new BaseModel(net, info, folder, true);
+                } catch (IOException | RuntimeException damaged) {
+                    // the folder is this cache's own (written atomically by this class): keep it aside for
+                    // inspection and pretrain again instead of blocking every run
+                    Path aside = folder.resolveSibling(folder.getFileName() + ".damaged-" + System.currentTimeMillis());
+                    Files.move(folder, aside);
+                    out.printf("the cached base %s could not be read (%s); moved it to %s and pretraining it "
+                            + "again%n", folder, damaged, aside);
+                }
             }
             out.printf("pretraining the %s base on the public split (cached afterwards in %s)%n", task.name(),
                     folder);

@@ -76,7 +76,20 @@ public final class DploraCli implements Runnable {
             }
             return CommandLine.ExitCode.SOFTWARE;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError oom) {
+            err.println(outOfMemoryAdvice(Runtime.getRuntime().maxMemory()));
+            return CommandLine.ExitCode.SOFTWARE;
+        }
+    }
+
+    /** @return what to do when the Java heap of {@code maxHeapBytes} was too small */
+    static String outOfMemoryAdvice(long maxHeapBytes) {
+        return "dplora: error: out of Java heap memory (maximum heap " + (maxHeapBytes >> 20) + " MB). Raise it, "
+                + "e.g. DPLORA_JAVA_OPTS=-Xmx12g ./dplora ... (the launcher's default is -Xmx6g), or lower "
+                + "--physical-batch (memory per forward/backward pass; results and privacy are unchanged). Nothing "
+                + "was saved from this run; an output folder of an earlier run is unchanged";
     }
 
     private static String describe(Throwable ex) {

@@ -12,7 +12,9 @@ public class DataFileException extends RuntimeException {
 
     /** The fix every message ends with. */
     public static final String FIX = "run scripts/fetch-data.sh (it downloads, checks and unpacks the data into "
-            + "${DPLORA_DATA:-~/.cache/dplora}; set DPLORA_DATA or pass the data folder if it lives elsewhere)";
+            + "${DPLORA_DATA:-~/.cache/dplora} and re-verifies the checksums of data already there, fetching a "
+            + "damaged set again; scripts/fetch-data.sh --force fetches again in any case; set DPLORA_DATA or pass "
+            + "the data folder if it lives elsewhere)";
 
     private final Path file;
 

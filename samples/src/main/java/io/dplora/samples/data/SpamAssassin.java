@@ -162,7 +162,12 @@ public final class SpamAssassin {
 
     private static byte[] readMail(Path file) {
         try {
-            return Files.readAllBytes(file);
+            byte[] bytes = Files.readAllBytes(file);
+            if (bytes.length == 0) {
+                // no mail of the pinned package is empty: a 0-byte file is a damaged copy, never a dropped example
+                throw new DataFileException(file, "empty file (0 bytes): the copy of the data set is damaged");
+            }
+            return bytes;
         } catch (NoSuchFileException e) {
             throw new DataFileException(file, "missing mail file (listed in data/file_list.json)", e);
         } catch (IOException e) {

@@ -121,4 +121,15 @@ class SpamAssassinFilesTest {
         assertNamesFileAndFix(e, pkg.resolve("data").resolve("file_list.json"));
         assertTrue(e.getMessage().contains("hard-ham-1"), e.getMessage());
     }
+
+    @Test
+    void aZeroByteMailIsADamagedCopyNamedNotADroppedExample() throws IOException {
+        smallCorpus();
+        Path truncated = pkg.resolve("data").resolve("spam-2").resolve("00002.j.txt");
+        Files.write(truncated, new byte[0]);
+        DataFileException e = assertThrows(DataFileException.class,
+                () -> SpamAssassin.load(pkg, SplitOptions.defaults()));
+        assertNamesFileAndFix(e, truncated);
+        assertTrue(e.getMessage().contains("0 bytes"), e.getMessage());
+    }
 }
