@@ -13,7 +13,8 @@ import java.util.function.Predicate;
  *   LoRASpec.builder().targets("dense1", "dense2").rank(8).alpha(16).mode(LoRAMode.VANILLA).trainable("out").build()
  * </pre>
  * <ul>
- *   <li>{@code targets}: the DenseLayers that get a LoRA adapter, by name ({@link Builder#targets(String...)}) or by a
+ *   <li>{@code targets}: the DenseLayers that get a LoRA adapter (none for head-only DP: then give
+ *       {@code trainable}), by name ({@link Builder#targets(String...)}) or by a
  *       predicate on layer names ({@link Builder#targets(Predicate)}, like PEFT's {@code target_modules});</li>
  *   <li>{@code rank}, {@code alpha}, {@code mode}, {@code aInit}, {@code loraDropout}: the adapter settings (see
  *       {@link LoRADenseLayer});</li>
@@ -222,9 +223,10 @@ public final class LoRASpec {
         }
 
         public LoRASpec build() {
-            if (targetNames.isEmpty() && targetPredicate == null) {
-                throw new IllegalArgumentException("LoRASpec: no targets; name them with targets(String...) or select "
-                        + "them with targets(Predicate)");
+            if (targetNames.isEmpty() && targetPredicate == null && trainable.isEmpty()) {
+                throw new IllegalArgumentException("LoRASpec: nothing to train; name LoRA targets with "
+                        + "targets(String...) or targets(Predicate), and/or layers to train in full (head-only DP) "
+                        + "with trainable(String...)");
             }
             if (!targetNames.isEmpty() && targetPredicate != null) {
                 throw new IllegalArgumentException("LoRASpec: give targets either by name or by predicate, not both");

@@ -36,7 +36,7 @@ class BuilderValidationTest {
 
     @Test
     void loraSpec() {
-        expect("no targets", () -> LoRASpec.builder().rank(2).build());
+        expect("nothing to train", () -> LoRASpec.builder().rank(2).build());
         expect("rank", () -> LoRASpec.builder().targets("a").rank(0).build());
         expect("alpha", () -> LoRASpec.builder().targets("a").alpha(-1).build());
         expect("both", () -> LoRASpec.builder().targets("a").trainable("a").build());

@@ -83,6 +83,30 @@ class DL4JIntegrationTest {
     }
 
     @Test
+    void earlyStoppingWithTheDpSaverKeepsTheLedgerWithTheBestModel(@org.junit.jupiter.api.io.TempDir
+                                                                  java.nio.file.Path dir) throws java.io.IOException {
+        DataSet data = TestSupport.data(4, 40);
+        DataSet validation = TestSupport.data(5, 20);
+        ComputationGraph net = TestSupport.loraGraph(6, new Adam(0.01));
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config(10).epochs(3).build());
+        EarlyStoppingConfiguration<ComputationGraph> es = new EarlyStoppingConfiguration.Builder<ComputationGraph>()
+                .epochTerminationConditions(t.terminationCondition(), new MaxEpochsTerminationCondition(50))
+                .scoreCalculator(new DataSetLossCalculator(new ViewIterator(validation, 10), true))
+                .modelSaver(DPCheckpointSaver.forGraph(dir, t)).saveLastModel(true).build();
+        EarlyStoppingResult<ComputationGraph> result = new EarlyStoppingGraphTrainer(es, net, t.iterator()).fit();
+        assertEquals(12, t.stepsTaken());
+        io.dplora.accounting.PrivacyLedger latest = DPCheckpoint.readLedger(dir.resolve(DPCheckpointSaver.LATEST)
+                .toFile());
+        assertEquals(12, latest.totalSteps(), "the latest model's ledger has every step");
+        long bestSteps = DPCheckpoint.readLedger(dir.resolve(DPCheckpointSaver.BEST).toFile()).totalSteps();
+        assertEquals(4 * (result.getBestModelEpoch() + 1), bestSteps, "the best model's ledger: steps up to its epoch");
+        assertTrue(result.getBestModel() != null);
+        PrivateTraining resumed = DPLoRA.resume(DPCheckpoint.restoreComputationGraph(dir.resolve(
+                DPCheckpointSaver.LATEST).toFile()), data, config(10).epochs(4).build());
+        assertEquals(12, resumed.stepsTaken(), "a run resumed from the saver's file continues its epsilon");
+    }
+
+    @Test
     void virtualBatchesGiveTheSameModelAndAdvanceAdamOncePerLogicalBatch() {
         DataSet data = TestSupport.data(7, 24);
         ComputationGraph whole = TestSupport.loraGraph(8, new Adam(0.05));
