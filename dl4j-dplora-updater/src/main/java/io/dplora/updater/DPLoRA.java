@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,22 @@ public final class DPLoRA {
     /** Makes a MultiLayerNetwork's training private over an in-memory data set. */
     public static PrivateTraining makePrivate(MultiLayerNetwork net, DataSet trainData, DPConfig config) {
         return setup(net, new InMemoryDataSource(trainData), config, null);
+    }
+
+    /**
+     * Makes a ComputationGraph's training private over a DL4J iterator's data, materialised in memory
+     * ({@link InMemoryDataSource#fromIterator}, limit {@link InMemoryDataSource#defaultMaxBytes()}; the iterator's
+     * pre-processor applies). Sampling and accounting are those of the DataSet path.
+     */
+    public static PrivateTraining makePrivate(ComputationGraph net, DataSetIterator trainData, DPConfig config) {
+        return setup(net, InMemoryDataSource.fromIterator(trainData, InMemoryDataSource.defaultMaxBytes()), config,
+                null);
+    }
+
+    /** Makes a MultiLayerNetwork's training private over a DL4J iterator's data (see the ComputationGraph twin). */
+    public static PrivateTraining makePrivate(MultiLayerNetwork net, DataSetIterator trainData, DPConfig config) {
+        return setup(net, InMemoryDataSource.fromIterator(trainData, InMemoryDataSource.defaultMaxBytes()), config,
+                null);
     }
 
     /** Makes a ComputationGraph's training private over an index-addressable (possibly larger-than-memory) source. */
