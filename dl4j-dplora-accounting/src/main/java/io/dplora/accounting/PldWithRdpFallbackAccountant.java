@@ -31,9 +31,36 @@ public final class PldWithRdpFallbackAccountant implements PrivacyAccountant {
 
     private final RdpAccountant rdp = new RdpAccountant();
     private final List<DpEvent> events = new ArrayList<>();
-    private PldAccountant pld = new PldAccountant(INTERVALS[0], MAX_FFT_SIZE);
+    private final int firstIntervalIndex;
+    private PldAccountant pld;
     private int intervalIndex;
     private String pldFailure;
+
+    /** The default accountant: PLD starting at the interval 1e-4. */
+    public PldWithRdpFallbackAccountant() {
+        this(PldAccountant.DEFAULT_VALUE_DISCRETIZATION_INTERVAL);
+    }
+
+    /**
+     * @param firstInterval the finest value discretisation interval to try: 1e-4 (default), 1e-3, 1e-2 or 1e-1. A
+     *                      coarser grid is about 10x cheaper per step of 10 and still an upper bound (used by
+     *                      calibration at setup, see {@link NoiseCalibration#noiseMultiplierForSetup})
+     */
+    public PldWithRdpFallbackAccountant(double firstInterval) {
+        int index = -1;
+        for (int i = 0; i < INTERVALS.length; i++) {
+            if (INTERVALS[i] == firstInterval) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            throw new IllegalArgumentException("first interval must be one of " + java.util.Arrays.toString(INTERVALS)
+                    + ", got " + firstInterval);
+        }
+        this.firstIntervalIndex = index;
+        this.intervalIndex = index;
+        this.pld = new PldAccountant(INTERVALS[index], MAX_FFT_SIZE);
+    }
 
     @Override
     public synchronized PldWithRdpFallbackAccountant compose(DpEvent event) {
@@ -141,7 +168,7 @@ public final class PldWithRdpFallbackAccountant implements PrivacyAccountant {
         if (pld == null) {
             return "PLD gave up (" + pldFailure + "); epsilon is the RDP bound";
         }
-        return intervalIndex == 0 ? null : "PLD evaluated at the coarser interval " + INTERVALS[intervalIndex]
+        return intervalIndex == firstIntervalIndex ? null : "PLD evaluated at the coarser interval " + INTERVALS[intervalIndex]
                 + " (still an upper bound); epsilon is the smaller of it and the RDP bound";
     }
 }

@@ -72,4 +72,16 @@ class PldLimitsTest {
         assertEquals("PLD (interval 1.0E-4)", a.source(DELTA));
         assertEquals(null, a.note());
     }
+
+    @Test
+    void setupCalibrationMeetsTheTargetAndIsWithinATenthOfAPercentOfTheSmallest() {
+        double q = 2048 / 30000.0;
+        double fast = NoiseCalibration.noiseMultiplierForSetup(8, DELTA, q, 293, AccountantType.PLD);
+        double fine = NoiseCalibration.noiseMultiplier(8, DELTA, q, 293, AccountantType.PLD);
+        assertTrue(NoiseCalibration.epsilon(fast, q, 293, DELTA, AccountantType.PLD) <= 8, "meets the target");
+        assertTrue(fast >= fine * (1 - 1e-5) && fast <= fine * 1.001, fast + " vs " + fine);
+        PrivacyLedger none = new PrivacyLedger();
+        assertTrue(NoiseCalibration.certainlyWithin(none, fast, q, 293, 8, DELTA, AccountantType.PLD));
+        assertTrue(!NoiseCalibration.certainlyWithin(none, fast, q, 400, 8, DELTA, AccountantType.PLD));
+    }
 }

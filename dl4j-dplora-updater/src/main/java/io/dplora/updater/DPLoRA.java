@@ -114,7 +114,7 @@ public final class DPLoRA {
         double q = plan.samplingRate();
         long planned = config.plannedSteps(n);
         double sigma = config.hasTargetEpsilon()
-                ? NoiseCalibration.noiseMultiplier(config.getTargetEpsilon(), config.getDelta(), q, planned,
+                ? NoiseCalibration.noiseMultiplierForSetup(config.getTargetEpsilon(), config.getDelta(), q, planned,
                 config.getAccountant())
                 : config.getNoiseMultiplier();
         PrivacyLedger ledger = priorLedger == null ? new PrivacyLedger() : priorLedger.copy();

@@ -24,7 +24,8 @@ public final class PrivacyBudget {
     private final double epsilonLimit;
     private final AccountantType accountant;
     private final long stepsAtStart;
-    private final long budgetStepLimit;
+    private long budgetStepLimit;
+    private final PrivacyLedger ledgerAtStart;
     private final long plannedSteps;
 
     private long cachedAtSteps = -1;
@@ -59,13 +60,24 @@ public final class PrivacyBudget {
         this.accountant = accountant;
         this.plannedSteps = plannedSteps;
         this.stepsAtStart = ledger.totalSteps();
+        this.ledgerAtStart = ledger.copy();
         if (Double.isInfinite(epsilonLimit)) {
             this.budgetStepLimit = Long.MAX_VALUE;
+        } else if (plannedSteps > stepsAtStart && NoiseCalibration.certainlyWithin(ledger, noiseMultiplier,
+                samplingRate, plannedSteps - stepsAtStart, epsilonLimit, delta, accountant)) {
+            // the whole plan fits (one cheap upper-bound evaluation): the exact limit is only needed if asked for
+            this.budgetStepLimit = UNKNOWN;
         } else {
-            long more = NoiseCalibration.maxSteps(ledger, noiseMultiplier, samplingRate, epsilonLimit, delta,
-                    accountant);
-            this.budgetStepLimit = saturatedAdd(stepsAtStart, Math.max(0L, more));
+            this.budgetStepLimit = computeBudgetStepLimit();
         }
+    }
+
+    private static final long UNKNOWN = -1;
+
+    private long computeBudgetStepLimit() {
+        long more = NoiseCalibration.maxSteps(ledgerAtStart, noiseMultiplier, samplingRate, epsilonLimit, delta,
+                accountant);
+        return saturatedAdd(stepsAtStart, Math.max(0L, more));
     }
 
     private static long saturatedAdd(long a, long b) {
@@ -83,8 +95,14 @@ public final class PrivacyBudget {
         return stepsAtStart;
     }
 
-    /** @return the absolute step count the epsilon budget allows (Long.MAX_VALUE without a budget). */
-    public long budgetStepLimit() {
+    /**
+     * @return the absolute step count the epsilon budget allows (Long.MAX_VALUE without a budget); computed on first
+     * call when setup found that the whole plan fits (a search with the run's accountant)
+     */
+    public synchronized long budgetStepLimit() {
+        if (budgetStepLimit == UNKNOWN) {
+            budgetStepLimit = computeBudgetStepLimit();
+        }
         return budgetStepLimit;
     }
 
@@ -94,8 +112,8 @@ public final class PrivacyBudget {
     }
 
     /** @return the absolute step count training stops at: min(planned, budget). */
-    public long stepLimit() {
-        return Math.min(plannedSteps, budgetStepLimit);
+    public synchronized long stepLimit() {
+        return budgetStepLimit == UNKNOWN ? plannedSteps : Math.min(plannedSteps, budgetStepLimit);
     }
 
     /** @return logical steps still allowed (0 when the plan is done or the budget spent). */
@@ -105,7 +123,16 @@ public final class PrivacyBudget {
 
     /** @return whether one more step would exceed the epsilon budget. */
     public synchronized boolean budgetExhausted() {
-        return ledger.totalSteps() >= budgetStepLimit;
+        long taken = ledger.totalSteps();
+        return taken >= budgetLimitCovering(taken);
+    }
+
+    /** @return a step count up to which steps are certainly within the budget, at least {@code taken + 1} if any */
+    private long budgetLimitCovering(long taken) {
+        if (budgetStepLimit == UNKNOWN && taken < plannedSteps) {
+            return plannedSteps; // setup certified the whole plan
+        }
+        return budgetStepLimit();
     }
 
     /**
@@ -115,7 +142,7 @@ public final class PrivacyBudget {
      */
     public synchronized void checkNextStepAllowed() {
         long taken = ledger.totalSteps();
-        if (taken >= budgetStepLimit) {
+        if (taken >= budgetLimitCovering(taken)) {
             throw new BudgetExhaustedException("privacy budget exhausted: " + taken + " steps taken, epsilon "
                     + epsilon() + " at delta " + delta + "; one more step (sigma " + noiseMultiplier + ", q "
                     + samplingRate + ") would exceed the limit " + epsilonLimit + ". The step was not applied");
