@@ -45,12 +45,18 @@ public class LoRADenseLayer extends BaseDPDenseLayer {
     }
 
     private LoRADenseLayer(Builder builder) {
+        this(builder, builder.rank, builder.alpha, builder.mode, builder.loraInit, builder.loraDropout);
+    }
+
+    /** For layers that apply the same adapter to other rows (e.g. {@link LoRAConvolutionLayer}'s patches). */
+    protected LoRADenseLayer(BaseDPDenseLayer.Builder<?> builder, int rank, double alpha, LoRAMode mode,
+                             LoRAInit loraInit, double loraDropout) {
         super(builder);
-        this.rank = builder.rank;
-        this.alpha = builder.alpha;
-        this.mode = builder.mode;
-        this.loraInit = builder.loraInit;
-        this.loraDropout = builder.loraDropout;
+        this.rank = rank;
+        this.alpha = alpha;
+        this.mode = mode;
+        this.loraInit = loraInit;
+        this.loraDropout = loraDropout;
         initializeConstraints(builder);
     }
 

@@ -99,17 +99,22 @@ final class TestSupport {
 
     /** Per-example gradient of example i: batch of one, DL4J's raw gradient before any updater. */
     static double[] exampleGradient(ComputationGraph plain, DataSet data, int i) {
-        plain.setInputs(data.getFeatures().getRow(i, true).dup());
-        plain.setLabels(data.getLabels().getRow(i, true).dup());
+        plain.setInputs(row(data.getFeatures(), i));
+        plain.setLabels(row(data.getLabels(), i));
         plain.computeGradientAndScore();
         return flat(plain.getFlattenedGradients());
     }
 
     static double[] exampleGradient(MultiLayerNetwork plain, DataSet data, int i) {
-        plain.setInput(data.getFeatures().getRow(i, true).dup());
-        plain.setLabels(data.getLabels().getRow(i, true).dup());
+        plain.setInput(row(data.getFeatures(), i));
+        plain.setLabels(row(data.getLabels(), i));
         plain.computeGradientAndScore();
         return flat(plain.getFlattenedGradients());
+    }
+
+    /** @return example i of an array of any rank, as a batch of one */
+    static INDArray row(INDArray a, int i) {
+        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup();
     }
 
     static double norm(double[] g) {

@@ -1,5 +1,9 @@
 package io.dplora.layers.lora;
 
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import io.dplora.layers.LoRAConvolutionLayer;
 import io.dplora.layers.BaseDPDenseLayer;
 import io.dplora.layers.BaseDPOutputLayer;
 import io.dplora.layers.DPDenseLayer;
@@ -51,12 +55,37 @@ final class LayerConversions {
         return l.initializer().numParams(l);
     }
 
-    /** A DenseLayer as a LoRADenseLayer carrying its (to be copied) W and b frozen. */
+    /** @return whether the layer is a plain 2D ConvolutionLayer (not a subclass: depthwise, 1D, 3D, ...) */
+    static boolean isPlainConvolution(Layer l) {
+        return l != null && l.getClass() == ConvolutionLayer.class;
+    }
+
+    /**
+     * A DenseLayer as a LoRADenseLayer, or a 2D ConvolutionLayer as a LoRAConvolutionLayer, carrying its (to be
+     * copied) W and b frozen.
+     */
     static LoRADenseLayer toLoRA(Layer layer, LoRASpec spec, String name, RNNFormat sequenceFormat) {
         Layer l = unwrapFrozen(layer);
+        if (isPlainConvolution(l)) {
+            ConvolutionLayer c = (ConvolutionLayer) l;
+            LoRAConvolutionLayer lora = new LoRAConvolutionLayer.Builder(c.getKernelSize()).name(name)
+                    .stride(c.getStride()).padding(c.getPadding()).dilation(c.getDilation())
+                    .convolutionMode(c.getConvolutionMode() == null ? ConvolutionMode.Truncate
+                            : c.getConvolutionMode())
+                    .dataFormat(c.getCnn2dDataFormat() == null ? CNN2DFormat.NCHW : c.getCnn2dDataFormat())
+                    .nIn(c.getNIn()).nOut(c.getNOut()).rank(spec.rank()).alpha(spec.alpha()).mode(spec.mode())
+                    .aInit(spec.aInit()).hasBias(c.hasBias()).build();
+            if (spec.loraDropout() != 0) {
+                throw new IllegalArgumentException("LoRA target '" + name + "' is a convolution: loraDropout is "
+                        + "supported on dense targets only");
+            }
+            copyTraining(c, lora, spec.updater());
+            lora.setGradientNormalization(GradientNormalization.None);
+            return lora;
+        }
         if (!(l instanceof DenseLayer)) {
             throw new IllegalArgumentException("LoRA target '" + name + "' is a " + l.getClass().getSimpleName()
-                    + ", not a DenseLayer");
+                    + ", not a DenseLayer or a 2D ConvolutionLayer");
         }
         DenseLayer d = (DenseLayer) l;
         if (d.hasLayerNorm()) {
@@ -197,6 +226,15 @@ final class LayerConversions {
 
     /** The stock DL4J layer equivalent to one of this library's layers, for merging; null when there is none. */
     static Layer toStock(Layer l) {
+        if (l instanceof LoRAConvolutionLayer) {
+            LoRAConvolutionLayer c = (LoRAConvolutionLayer) l;
+            ConvolutionLayer conv = new ConvolutionLayer.Builder(c.getKernelSize()).name(c.getLayerName())
+                    .stride(c.getStride()).padding(c.getPadding()).dilation(c.getDilation())
+                    .convolutionMode(c.getConvolutionMode()).dataFormat(c.getCnn2dDataFormat())
+                    .nIn(c.getInChannels()).nOut(c.getNOut()).hasBias(c.hasBias()).build();
+            copyTraining(c, conv, null);
+            return conv;
+        }
         if (l instanceof LoRADenseLayer || l instanceof DPDenseLayer) {
             BaseDPDenseLayer dp = (BaseDPDenseLayer) l;
             if (dp.getRnnDataFormat() != null) {

@@ -115,9 +115,9 @@ final class LoRAConversion {
         }
         for (String t : targets) {
             Layer l = LayerConversions.unwrapFrozen(s.layer(t));
-            if (!(l instanceof DenseLayer)) {
+            if (!(l instanceof DenseLayer) && !LayerConversions.isPlainConvolution(l)) {
                 throw new IllegalArgumentException("LoRA target '" + t + "' is a " + l.getClass().getSimpleName()
-                        + ", not a DenseLayer");
+                        + ", not a DenseLayer or a 2D ConvolutionLayer");
             }
         }
         return targets;
@@ -209,8 +209,15 @@ final class LoRAConversion {
     private static void copyParams(org.deeplearning4j.nn.api.Layer from, org.deeplearning4j.nn.api.Layer to,
                                    String name) {
         Map<String, INDArray> target = to.paramTable();
+        boolean convToLoRA = to.conf().getLayer() instanceof io.dplora.layers.LoRAConvolutionLayer;
         for (Map.Entry<String, INDArray> e : from.paramTable().entrySet()) {
             INDArray t = target.get(e.getKey());
+            if (convToLoRA && "W".equals(e.getKey()) && t != null && e.getValue().rank() == 4) {
+                // kernel [C_out, C_in, kH, kW] -> patch weights [C_in kH kW, C_out] (im2col order c, i, j)
+                INDArray k = e.getValue();
+                t.assign(k.dup('c').reshape('c', k.size(0), k.length() / k.size(0)).transpose());
+                continue;
+            }
             if (t == null || t.length() != e.getValue().length()
                     || (t.rank() > 1 && !java.util.Arrays.equals(t.shape(), e.getValue().shape()))) {
                 throw new IllegalStateException("Cannot copy parameter '" + e.getKey() + "' of layer '" + name

@@ -44,7 +44,12 @@ final class LoRAMerge {
                 INDArray a = from.getParam(LoRAParamInitializer.LORA_A_KEY);
                 INDArray b = from.getParam(LoRAParamInitializer.LORA_B_KEY);
                 INDArray w = a.mmul(b).muli(c.scaling()).addi(from.getParam(LoRAParamInitializer.WEIGHT_KEY));
-                to.paramTable().get(LoRAParamInitializer.WEIGHT_KEY).assign(w);
+                INDArray target = to.paramTable().get(LoRAParamInitializer.WEIGHT_KEY);
+                if (target.rank() == 4) {
+                    // patch weights [C_in kH kW, C_out] -> kernel [C_out, C_in, kH, kW]
+                    w = w.transpose().dup('c').reshape('c', target.shape());
+                }
+                target.assign(w);
                 if (c.hasBias()) {
                     to.paramTable().get(LoRAParamInitializer.BIAS_KEY)
                             .assign(from.getParam(LoRAParamInitializer.BIAS_KEY));
