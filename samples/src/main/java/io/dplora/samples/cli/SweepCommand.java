@@ -33,7 +33,9 @@ import java.util.concurrent.Callable;
                 "epsilon: every --epsilons value x --methods (default vanilla,ffa) at --rank, plus the non-private "
                         + "line (method none) at --rank;",
                 "rank: every --ranks value x --methods (default vanilla,ffa,none) at --epsilon;",
-                "method: --methods (default vanilla,ffa,none) at --rank and --epsilon.",
+                "method: --methods (default vanilla,ffa,none) at --rank and --epsilon;",
+                "lr: every --lrs value x --methods (default vanilla,ffa,none) at --rank and --epsilon (tuning: run it "
+                        + "on a task's public rehearsal, --task <task>-rehearsal, never on the private task).",
                 "Each grid point runs for --seeds seeds: S, S+1, ..., S+K-1 (S = --seed)."})
 final class SweepCommand implements Callable<Integer> {
 
@@ -43,7 +45,7 @@ final class SweepCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KIND", description = "epsilon, rank or method")
+    @Parameters(index = "0", paramLabel = "KIND", description = "epsilon, rank, method or lr")
     String kind;
 
     @Mixin
@@ -64,6 +66,10 @@ final class SweepCommand implements Callable<Integer> {
             description = "ranks of a rank sweep (default: ${DEFAULT-VALUE})")
     List<Integer> ranks;
 
+    @Option(names = "--lrs", split = ",", defaultValue = "0.003,0.01,0.03", paramLabel = "LR,...",
+            description = "learning rates of an lr sweep (default: ${DEFAULT-VALUE})")
+    List<Double> lrs;
+
     @Option(names = "--methods", split = ",", paramLabel = "M,...",
             description = "methods (default: vanilla,ffa for epsilon sweeps, else vanilla,ffa,none)")
     List<String> methods;
@@ -75,9 +81,9 @@ final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
         String k = kind.toLowerCase(Locale.ROOT);
-        if (!List.of("epsilon", "rank", "method").contains(k)) {
+        if (!List.of("epsilon", "rank", "method", "lr").contains(k)) {
             throw new CommandLine.ParameterException(cl, "unknown sweep '" + kind + "' (choose from epsilon, rank, "
-                    + "method)");
+                    + "method, lr)");
         }
         if (seeds < 1) {
             throw new CommandLine.ParameterException(cl, "--seeds must be >= 1, got " + seeds);
@@ -153,6 +159,13 @@ final class SweepCommand implements Callable<Integer> {
                         for (int r : ranks) {
                             for (Method m : ms) {
                                 out.add(s.withMethod(m).withRank(r));
+                            }
+                        }
+                    }
+                    case "lr" -> {
+                        for (double lr : lrs) {
+                            for (Method m : ms) {
+                                out.add(s.withMethod(m).withLearningRate(lr));
                             }
                         }
                     }

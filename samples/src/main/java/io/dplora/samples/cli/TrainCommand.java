@@ -80,6 +80,11 @@ final class TrainCommand implements Callable<Integer> {
                 o.println("warning: --seed " + s.seed() + " makes sampling and noise reproducible: this run is for "
                         + "experiments, NOT for release (result.json: \"for_release\": false)");
             }
+            if (s.validates()) {
+                o.println("warning: --validation scores on held-out PRIVATE training examples; settings chosen by "
+                        + "looking at them are a release no accountant counts. Choose settings on the task's public "
+                        + "rehearsal instead: ./dplora sweep lr --task " + task.name() + "-rehearsal ...");
+            }
             Workspace ws = options.workspace();
             TaskData data = ws.load(task, o);
             BaseModel base = ws.base(task, data, o);

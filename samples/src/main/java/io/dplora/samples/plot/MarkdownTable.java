@@ -48,6 +48,7 @@ public final class MarkdownTable {
         String xName = switch (t.sweep()) {
             case "epsilon" -> "epsilon";
             case "rank" -> "rank";
+            case "lr" -> "learning rate";
             default -> "";
         };
         b.append("| ").append(xName);

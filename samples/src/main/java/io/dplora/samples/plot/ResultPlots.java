@@ -94,7 +94,11 @@ public final class ResultPlots {
      * overlap; in an epsilon sweep the non-private run is a dashed reference line.
      */
     private static XYChart accuracyChart(SweepResults results, SweepTable t, String name) {
-        String xName = t.sweep().equals("epsilon") ? "epsilon" : "rank";
+        String xName = switch (t.sweep()) {
+            case "epsilon" -> "epsilon";
+            case "lr" -> "learning rate";
+            default -> "rank";
+        };
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(name + ": " + results.task() + " test accuracy vs " + xName + " (" + fixed(results, t)
                         + ", mean ± std over seeds)")
@@ -217,6 +221,7 @@ public final class ResultPlots {
         return switch (t.sweep()) {
             case "epsilon" -> m.equals("none") ? "" : ", epsilon " + fmt(x);
             case "rank" -> ", rank " + fmt(x);
+            case "lr" -> ", lr " + fmt(x);
             default -> "";
         };
     }

@@ -37,6 +37,7 @@ public final class SweepTable {
         return switch (sweep) {
             case "epsilon" -> r.epsilonTarget() == null ? Double.NaN : r.epsilonTarget();
             case "rank" -> r.rank();
+            case "lr" -> r.learningRate();
             default -> 0.0;
         };
     }

@@ -78,6 +78,12 @@ public record RunSettings(String task, Method method, int rank, double alpha, do
                 maxGradNorm, seed, limit, validation, accountant);
     }
 
+    /** @return a copy with another learning rate. */
+    public RunSettings withLearningRate(double lr) {
+        return new RunSettings(task, method, rank, alpha, epsilon, delta, epochs, batch, physicalBatch, lr,
+                maxGradNorm, seed, limit, validation, accountant);
+    }
+
     /** @return a copy with another seed. */
     public RunSettings withSeed(Long s) {
         return new RunSettings(task, method, rank, alpha, epsilon, delta, epochs, batch, physicalBatch, learningRate,

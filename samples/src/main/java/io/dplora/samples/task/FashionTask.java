@@ -58,6 +58,23 @@ public final class FashionTask implements Task {
                 "fashion-mnist public classes 0-4, private 5-9");
     }
 
+    /**
+     * The same task shift within the PUBLIC classes: the rehearsal base learns classes 0-2 (T-shirt, Trouser,
+     * Pullover) as labels 0-2 of the 5-wide head; rehearsal fine-tuning adapts it to classes 3-4 (Dress, Coat)
+     * relabelled 0-1 (12,000 training and 2,000 test images), as the real task relabels 5-9 to 0-4.
+     */
+    @Override
+    public TaskData loadRehearsal(DataLocations locations) {
+        FashionMnist f = FashionMnist.load(locations);
+        int[] base = {0, 1, 2, -1, -1, -1, -1, -1, -1, -1};
+        int[] shifted = {-1, -1, -1, 0, 1, -1, -1, -1, -1, -1};
+        int c = PRIVATE_CLASSES.length;
+        return new TaskData(f.train().mapClasses(base, c).asSource(), f.test().mapClasses(base, c).asSource(),
+                f.train().mapClasses(shifted, c).asSource(), f.test().mapClasses(shifted, c).asSource(),
+                List.of(FashionMnist.CLASS_NAMES.get(3), FashionMnist.CLASS_NAMES.get(4), "-", "-", "-"),
+                FashionMnist.ROWS * FashionMnist.COLS, "fashion-mnist rehearsal: base classes 0-2, shifted to 3-4");
+    }
+
     @Override
     public ComputationGraph buildBase(TaskData data, PretrainSettings settings) {
         var g = BaseGraphs.graph(settings).addInputs("pixels");

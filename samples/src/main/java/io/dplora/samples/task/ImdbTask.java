@@ -5,7 +5,9 @@ import io.dplora.samples.data.Imdb;
 import io.dplora.samples.data.LabeledText;
 import io.dplora.samples.data.SplitOptions;
 import io.dplora.samples.data.TextCorpus;
+import io.dplora.samples.run.ExampleRange;
 import io.dplora.samples.run.FirstExamples;
+import io.dplora.updater.IndexedDataSource;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
@@ -102,14 +104,36 @@ public final class ImdbTask implements Task {
 
     @Override
     public TaskData load(DataLocations locations) {
+        return load(locations, false);
+    }
+
+    /** @param rehearsal whether to build the public rehearsal (see {@link #loadRehearsal}) instead of the task */
+    private TaskData load(DataLocations locations, boolean rehearsal) {
         TextCorpus corpus = Imdb.load(locations, SplitOptions.defaults());
         TextEncoding e = TextEncoding.of(corpus, 2, DESIGN.vocabulary(), DESIGN.maxTokens());
         List<LabeledText> publicTexts = corpus.publicSplit().train();
-        return new TaskData(FirstExamples.of(e.publicTrain().asTrimmedSequenceSource(), DESIGN.labelledPublic()),
-                e.publicTest().asTrimmedSequenceSource(), e.privateTrain().asTrimmedSequenceSource(),
-                e.privateTest().asTrimmedSequenceSource(), corpus.labelNames(), e.vocabulary().size(),
-                "sequence," + e.fingerprint() + ",labelled-public=" + DESIGN.labelledPublic()
-                        + ",word-vector-text=public-train-untruncated", () -> e.untruncated(publicTexts));
+        IndexedDataSource publicTrain = e.publicTrain().asTrimmedSequenceSource();
+        IndexedDataSource publicTest = e.publicTest().asTrimmedSequenceSource();
+        String fingerprint = "sequence," + e.fingerprint() + ",labelled-public=" + DESIGN.labelledPublic()
+                + ",word-vector-text=public-train-untruncated";
+        IndexedDataSource labelled = FirstExamples.of(publicTrain, DESIGN.labelledPublic());
+        return rehearsal
+                ? new TaskData(labelled, publicTest,
+                        new ExampleRange(publicTrain, DESIGN.labelledPublic(), publicTrain.size()), publicTest,
+                        corpus.labelNames(), e.vocabulary().size(), fingerprint, () -> e.untruncated(publicTexts))
+                : new TaskData(labelled, publicTest, e.privateTrain().asTrimmedSequenceSource(),
+                        e.privateTest().asTrimmedSequenceSource(), corpus.labelNames(), e.vocabulary().size(),
+                        fingerprint, () -> e.untruncated(publicTexts));
+    }
+
+    /**
+     * Same task, public data only: the rehearsal base is the real base (word vectors from the public text, the first
+     * 500 labelled public reviews); rehearsal fine-tuning uses the other 19,331 public training reviews with their
+     * labels and is scored on the public test reviews.
+     */
+    @Override
+    public TaskData loadRehearsal(DataLocations locations) {
+        return load(locations, true);
     }
 
     /**

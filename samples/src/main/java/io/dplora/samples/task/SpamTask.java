@@ -4,6 +4,7 @@ import io.dplora.samples.data.DataLocations;
 import io.dplora.samples.data.SpamAssassin;
 import io.dplora.samples.data.SplitOptions;
 import io.dplora.samples.data.TextCorpus;
+import io.dplora.samples.run.ExampleRange;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.nio.file.Files;
@@ -54,6 +55,20 @@ public final class SpamTask implements Task {
         return new TaskData(e.publicTrain().asBagOfWordsSource(true), e.publicTest().asBagOfWordsSource(true),
                 e.privateTrain().asBagOfWordsSource(true), e.privateTest().asBagOfWordsSource(true),
                 corpus.labelNames(), e.vocabulary().size(), "binary-bow," + e.fingerprint());
+    }
+
+    /**
+     * Public data only: the 2002 release's training mails split in two halves (its split is shuffled and
+     * stratified): the rehearsal base is pretrained on the first, rehearsal fine-tuning uses the second and is scored
+     * on the 2002 test mails.
+     */
+    @Override
+    public TaskData loadRehearsal(DataLocations locations) {
+        TaskData real = load(locations);
+        int n = real.publicTrain().size();
+        return new TaskData(new ExampleRange(real.publicTrain(), 0, n / 2), real.publicTest(),
+                new ExampleRange(real.publicTrain(), n / 2, n), real.publicTest(), real.labelNames(),
+                real.inputSize(), real.fingerprint() + ",rehearsal-halves");
     }
 
     @Override

@@ -35,6 +35,13 @@ public interface Task {
     TaskData load(DataLocations locations);
 
     /**
+     * The task's public rehearsal, for choosing fine-tuning hyperparameters without private data: a task of the same
+     * shape built from PUBLIC data only (its "private" splits are public examples the rehearsal base did not see).
+     * Tuning on the real private splits would be outside the accountant (see {@link RehearsalTask}).
+     */
+    TaskData loadRehearsal(DataLocations locations);
+
+    /**
      * @param data     the loaded task (input sizes, vocabulary size, unlabelled public text)
      * @param settings pretraining settings (seed and learning rate go into the configuration)
      * @return a freshly initialised base model, not yet trained on labels (its initialisation may use the task's

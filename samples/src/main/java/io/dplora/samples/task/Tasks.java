@@ -6,7 +6,7 @@ import java.util.Locale;
 /** The tasks the samples know, by name. */
 public final class Tasks {
 
-    private static final List<Task> ALL = List.of(new FashionTask(), new SpamTask(), new ImdbTask());
+    private static final List<Task> ALL = List.of(new FashionTask(), new SpamTask(), new ImdbTask(), new FashionCnnTask());
 
     private Tasks() {
     }
@@ -31,8 +31,11 @@ public final class Tasks {
             if (t.name().equals(n)) {
                 return t;
             }
+            if ((t.name() + RehearsalTask.SUFFIX).equals(n)) {
+                return new RehearsalTask(t);
+            }
         }
         throw new IllegalArgumentException("unknown task '" + name + "' (choose from " + String.join(", ", names())
-                + ")");
+                + ", or a task's public rehearsal for tuning: <task>" + RehearsalTask.SUFFIX + ")");
     }
 }

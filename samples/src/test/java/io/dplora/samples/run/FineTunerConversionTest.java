@@ -100,4 +100,18 @@ class FineTunerConversionTest {
         assertEquals(Nd4jSeeds.forNd4j(0), first.getConfiguration().getDefaultConfiguration().getSeed());
         assertNotEquals(0L, first.getConfiguration().getDefaultConfiguration().getSeed());
     }
+
+    @Test
+    void theCnnTaskGetsLoRAOnBothConvolutionsAndItsDenseLayer() {
+        Task task = io.dplora.samples.task.Tasks.byName("fashion-cnn");
+        ComputationGraph base = base(task);
+        org.nd4j.linalg.api.ndarray.INDArray x = org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 784);
+        org.nd4j.linalg.api.ndarray.INDArray expected = base.outputSingle(x);
+        ComputationGraph net = FineTuner.convert(task, base, settings(Method.VANILLA, 4, 1));
+        assertTrue(net.getLayer("conv1").conf().getLayer() instanceof io.dplora.layers.LoRAConvolutionLayer);
+        assertTrue(net.getLayer("conv2").conf().getLayer() instanceof io.dplora.layers.LoRAConvolutionLayer);
+        assertTrue(net.getLayer("dense1").conf().getLayer() instanceof io.dplora.layers.LoRADenseLayer);
+        assertTrue(expected.equalsWithEps(net.outputSingle(x), 1e-5), "B = 0: same outputs as the base");
+    }
 }
