@@ -15,7 +15,8 @@ import java.nio.file.Path;
 final class RunOptions {
 
     @Option(names = "--task", defaultValue = "fashion", paramLabel = "TASK",
-            description = "imdb, spam, fashion or fashion-cnn; <task>-rehearsal for the public rehearsal used to choose settings (default: ${DEFAULT-VALUE})")
+            description = "imdb, spam, fashion or fashion-cnn; <task>-rehearsal for the public rehearsal used to "
+                    + "choose settings (default: ${DEFAULT-VALUE})")
     String task;
 
     @Option(names = "--rank", defaultValue = "8", paramLabel = "R", description = "LoRA rank (default: ${DEFAULT-VALUE})")
