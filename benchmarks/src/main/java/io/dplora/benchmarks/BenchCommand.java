@@ -55,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<Part> parts;
 
     @Option(names = "--models", split = ",", paramLabel = "MODEL",
-            description = "Models: mlp, sequence (default: both).")
+            description = "Models: mlp, sequence, cnn (default: mlp and sequence).")
     List<String> models;
 
     @Option(names = "--batches", split = ",", paramLabel = "B",

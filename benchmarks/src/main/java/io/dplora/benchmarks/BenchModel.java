@@ -1,5 +1,8 @@
 package io.dplora.benchmarks;
 
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import io.dplora.layers.LoRA;
 import io.dplora.layers.LoRAMode;
 import io.dplora.layers.LoRASpec;
@@ -120,6 +123,48 @@ public enum BenchModel {
                     + ", masked): frozen embedding " + SEQ_VOCAB + "x" + SEQ_DIM + " -> LoRA r=8 dense " + SEQ_DIM
                     + " x2 on 3D -> masked avg pooling -> DP softmax head (2)";
         }
+    },
+
+    CNN {
+        @Override
+        ComputationGraph pretrained(long seed) {
+            ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(seed)
+                    .dataType(DataType.FLOAT).updater(new Adam(1e-3)).weightInit(WeightInit.RELU).graphBuilder()
+                    .addInputs("pixels")
+                    .addLayer("conv1", new ConvolutionLayer.Builder(5, 5).nOut(8).activation(Activation.RELU).build(),
+                            "pixels")
+                    .addLayer("pool1", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                            .kernelSize(2, 2).stride(2, 2).build(), "conv1")
+                    .addLayer("conv2", new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.RELU)
+                            .build(), "pool1")
+                    .addLayer("pool2", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                            .kernelSize(2, 2).stride(2, 2).build(), "conv2")
+                    .addLayer("dense1", new DenseLayer.Builder().nOut(64).activation(Activation.RELU).build(), "pool2")
+                    .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                            .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "dense1")
+                    .setOutputs("out")
+                    .setInputTypes(InputType.convolutionalFlat(28, 28, 1))
+                    .build());
+            net.init();
+            return net;
+        }
+
+        @Override
+        public DataSet data(int examples, long seed) {
+            return MLP.data(examples, seed);
+        }
+
+        @Override
+        public String description() {
+            return "LeNet-like CNN 28x28: conv 5x5x8 -> pool -> conv 5x5x16 -> pool -> dense 64 -> 10, LoRA r=8 on "
+                    + "both convolutions (LoRAConvolutionLayer) and the dense layer, DP softmax head";
+        }
+
+        @Override
+        public ComputationGraph loraNetwork(long seed) {
+            return LoRA.apply(pretrained(seed), LoRASpec.builder().targets("conv1", "conv2", "dense1").rank(RANK)
+                    .alpha(ALPHA).mode(LoRAMode.VANILLA).trainable("out").build());
+        }
     };
 
     /** Time steps of the sequence model. */
@@ -166,7 +211,7 @@ public enum BenchModel {
         try {
             return valueOf(k);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown model '" + key + "': use mlp or sequence");
+            throw new IllegalArgumentException("unknown model '" + key + "': use mlp, sequence or cnn");
         }
     }
 
