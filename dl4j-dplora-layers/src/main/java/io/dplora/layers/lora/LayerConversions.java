@@ -114,6 +114,11 @@ final class LayerConversions {
                 dp.setRnnDataFormat(sequenceFormat);
             }
             out = dp;
+        } else if (l instanceof io.dplora.layers.DPEmbeddingSequenceLayer) {
+            out = l.clone();
+        } else if (l.getClass() == org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer.class) {
+            out = io.dplora.layers.DPEmbeddingSequenceLayer.of(
+                    (org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer) l);
         } else if (l.getClass() == OutputLayer.class) {
             out = toDPOutput((OutputLayer) l, true);
         } else if (l.getClass() == RnnOutputLayer.class) {
@@ -129,7 +134,8 @@ final class LayerConversions {
         } else {
             throw new IllegalArgumentException("Layer '" + name + "' (" + l.getClass().getSimpleName() + ") cannot "
                     + "be trained with exact per-example gradients; supported as trainable: OutputLayer, "
-                    + "RnnOutputLayer, DenseLayer (without layer norm) and this library's DP layers");
+                    + "RnnOutputLayer, DenseLayer (without layer norm), EmbeddingSequenceLayer (without bias) and "
+                    + "this library's DP layers");
         }
         if (spec.updater() != null) {
             ((BaseLayer) out).setIUpdater(spec.updater().clone());

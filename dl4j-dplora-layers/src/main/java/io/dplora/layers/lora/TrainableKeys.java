@@ -28,6 +28,8 @@ final class TrainableKeys {
             }
         } else if (conf instanceof BaseDPOutputLayer && ((BaseDPOutputLayer) conf).isTrainable()) {
             out.addAll(conf.initializer().paramKeys(conf));
+        } else if (conf instanceof io.dplora.layers.DPEmbeddingSequenceLayer) {
+            out.addAll(conf.initializer().paramKeys(conf));
         }
         return out;
     }
@@ -40,7 +42,8 @@ final class TrainableKeys {
         if (conf instanceof LoRADenseLayer) {
             return List.of(LoRAParamInitializer.LORA_A_KEY, LoRAParamInitializer.LORA_B_KEY);
         }
-        if (conf instanceof BaseDPDenseLayer || conf instanceof BaseDPOutputLayer) {
+        if (conf instanceof BaseDPDenseLayer || conf instanceof BaseDPOutputLayer
+                || conf instanceof io.dplora.layers.DPEmbeddingSequenceLayer) {
             return trainable(conf);
         }
         return Collections.emptyList();

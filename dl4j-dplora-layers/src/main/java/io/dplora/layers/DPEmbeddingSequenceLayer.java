@@ -1,0 +1,112 @@
+package io.dplora.layers;
+
+import io.dplora.layers.impl.DPEmbeddingSequenceLayerImpl;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Collection;
+
+/**
+ * DL4J's {@link EmbeddingSequenceLayer} (token ids [mb, T] -> vectors [mb, nOut, T], same forward pass, masks,
+ * NCW/NWC, input length) as a trainable DP layer: its embedding matrix W [vocabulary, nOut] gets exact per-example
+ * gradients. Example i's gradient touches only the rows of the tokens it contains: G_i = sum_t e_{id_t} delta_t^T,
+ * so ||G_i||^2 = sum over distinct ids v of ||sum_{t: id_t = v} delta_t||^2 (repeated tokens are summed first),
+ * computed in double from the stashed ids and deltas, and the clipped sum sum_i c_i G_i is scattered into the rows
+ * the batch touched. Without a bias (DL4J's default for this layer); a bias is refused.
+ *
+ * <p>Privacy: every row of W can move, but only through the clipped, noised sum; a token that appears only in private
+ * data gets its vector from DP-SGD alone.
+ */
+public class DPEmbeddingSequenceLayer extends EmbeddingSequenceLayer implements PerExampleComputation,
+        PrivacyRecordHolder {
+
+    private PrivacyRecord privacyRecord;
+
+    /** For JSON deserialisation; use {@link Builder} or {@link #of}. */
+    public DPEmbeddingSequenceLayer() {
+    }
+
+    /**
+     * @param stock a configured EmbeddingSequenceLayer without bias
+     * @return the DP-trainable layer with the same settings (a copy; {@code stock} is not modified)
+     */
+    public static DPEmbeddingSequenceLayer of(EmbeddingSequenceLayer stock) {
+        if (stock.hasBias()) {
+            throw new IllegalArgumentException("embedding layer '" + stock.getLayerName() + "' has a bias: "
+                    + "DPEmbeddingSequenceLayer supports embeddings without bias (DL4J's default)");
+        }
+        DPEmbeddingSequenceLayer d = new DPEmbeddingSequenceLayer();
+        d.setLayerName(stock.getLayerName());
+        d.setNIn(stock.getNIn());
+        d.setNOut(stock.getNOut());
+        d.setHasBias(false);
+        d.setInputLength(stock.getInputLength());
+        d.setInferInputLength(stock.isInferInputLength());
+        d.setOutputFormat(stock.getOutputFormat());
+        d.setActivationFn(stock.getActivationFn());
+        d.setWeightInitFn(stock.getWeightInitFn());
+        d.setBiasInit(stock.getBiasInit());
+        d.setGainInit(stock.getGainInit());
+        d.setRegularization(stock.getRegularization() == null ? null : new ArrayList<>(stock.getRegularization()));
+        d.setRegularizationBias(stock.getRegularizationBias() == null ? null
+                : new ArrayList<>(stock.getRegularizationBias()));
+        d.setIUpdater(stock.getIUpdater() == null ? null : stock.getIUpdater().clone());
+        d.setBiasUpdater(stock.getBiasUpdater() == null ? null : stock.getBiasUpdater().clone());
+        d.setGradientNormalization(stock.getGradientNormalization());
+        d.setGradientNormalizationThreshold(stock.getGradientNormalizationThreshold());
+        d.setIDropout(stock.getIDropout() == null ? null : stock.getIDropout().clone());
+        d.setWeightNoise(stock.getWeightNoise());
+        d.setConstraints(stock.getConstraints());
+        return d;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+                                                       Collection<TrainingListener> trainingListeners,
+                                                       int layerIndex, INDArray layerParamsView,
+                                                       boolean initializeParams, DataType networkDataType) {
+        if (hasBias()) {
+            throw new IllegalArgumentException("DPEmbeddingSequenceLayer '" + getLayerName() + "': a bias is not "
+                    + "supported");
+        }
+        if (getWeightNoise() != null) {
+            throw new IllegalArgumentException("DPEmbeddingSequenceLayer '" + getLayerName() + "': weight noise is "
+                    + "not supported");
+        }
+        return LayerInstantiation.wire(new DPEmbeddingSequenceLayerImpl(conf, networkDataType), conf,
+                trainingListeners, layerIndex, layerParamsView, initializeParams);
+    }
+
+    @Override
+    public PrivacyRecord getPrivacyRecord() {
+        return privacyRecord;
+    }
+
+    @Override
+    public void setPrivacyRecord(PrivacyRecord privacyRecord) {
+        this.privacyRecord = privacyRecord;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DPEmbeddingSequenceLayer && super.equals(o);
+    }
+
+    @Override
+    public int hashCode() {
+        return super.hashCode() * 31 + 7;
+    }
+
+    /** {@code new DPEmbeddingSequenceLayer.Builder().nIn(vocabulary).nOut(dim).build()}, as DL4J's builder. */
+    public static class Builder extends EmbeddingSequenceLayer.Builder {
+        @Override
+        @SuppressWarnings("unchecked")
+        public DPEmbeddingSequenceLayer build() {
+            return of(super.build());
+        }
+    }
+}

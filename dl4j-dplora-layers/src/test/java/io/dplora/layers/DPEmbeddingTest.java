@@ -1,0 +1,136 @@
+package io.dplora.layers;
+
+import io.dplora.layers.grad.PerExampleGradientLoop;
+import io.dplora.layers.grad.PerExampleGradients;
+import io.dplora.layers.grad.TrainableParameters;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
+
+import static io.dplora.layers.DPLayers.assertRelClose;
+import static io.dplora.layers.DPLayers.assertVectorClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * DPEmbeddingSequenceLayer (issue 13): the embedding matrix trained with exact per-example gradients. Repeated tokens
+ * within an example (summed before the norm), masked steps, gradient checks in double, per-example norms and clipped
+ * sums against the batch-of-one loop to 1e-10, the forward pass equal to DL4J's layer, LoRA.apply converting a stock
+ * embedding listed as trainable, and a bias refused.
+ */
+class DPEmbeddingTest {
+
+    private static final DataType D = DataType.DOUBLE;
+    private static final int VOCAB = 9;
+    private static final int T = 5;
+
+    @BeforeAll
+    static void doublePrecision() {
+        Nd4j.setDefaultDataTypes(D, D);
+    }
+
+    private static MultiLayerNetwork net(IUpdater updater) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(D).updater(updater)
+                .list()
+                .layer(new DPEmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).inputLength(T).build())
+                .layer(new LoRADenseLayer.Builder().nIn(3).nOut(4).rank(2).alpha(2).activation(Activation.TANH)
+                        .build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(new DPOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(2)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        TestData.randomiseLoRAB(net.getLayer(1), 5);
+        return net;
+    }
+
+    /** Token ids with repeats inside examples, and a length mask. */
+    private static DataSet data() {
+        INDArray ids = Nd4j.createFromArray(new double[][] {
+            {1, 2, 1, 1, 0}, {3, 3, 3, 4, 5}, {8, 7, 6, 2, 2}, {0, 0, 0, 0, 0}});
+        INDArray mask = Nd4j.createFromArray(new double[][] {
+            {1, 1, 1, 1, 0}, {1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {1, 1, 0, 0, 0}});
+        INDArray y = TestData.oneHot(D, 3, 4, 2);
+        return new DataSet(ids, y, mask, null);
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        MultiLayerNetwork net = net(new NoOp());
+        DataSet ds = data();
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net)
+                .input(ds.getFeatures()).labels(ds.getLabels()).inputMask(ds.getFeaturesMaskArray())
+                .excludeParams(java.util.Set.of("1_W", "1_b")).maxRelError(1e-5).minAbsoluteError(1e-9)
+                .exitOnFirstError(true)));
+    }
+
+    @Test
+    void perExampleNormsAndClippedSumsMatchTheLoop() {
+        MultiLayerNetwork net = net(new Sgd(0.1));
+        DataSet ds = data();
+        PerExampleGradients oracle = PerExampleGradientLoop.collect(net, ds);
+        List<PerExampleGradientLayer> dp = DPLayers.of(net.getLayers());
+        assertEquals(3, dp.size());
+        TrainableParameters tp = TrainableParameters.of(net);
+        DPLayers.enable(dp);
+        net.setInput(ds.getFeatures());
+        net.setLabels(ds.getLabels());
+        net.setLayerMaskArrays(ds.getFeaturesMaskArray(), null);
+        net.computeGradientAndScore();
+        double[] norms = DPLayers.squaredNorms(dp, 4);
+        for (int i = 0; i < 4; i++) {
+            assertRelClose(oracle.squaredNorm(i), norms[i], 1e-10, "||g_" + i + "||^2");
+            assertRelClose(oracle.squaredNorm(i, "layer0", "W"), partOf(dp.get(0), i), 1e-10, "embedding part " + i);
+        }
+        double[] c = {0.5, 1.0, 0.0, 3.0};
+        assertVectorClose(oracle.clippedSum(c), DPLayers.clippedSum(net, tp, dp, c), 1e-10, "sum c_i g_i");
+    }
+
+    private static double partOf(PerExampleGradientLayer l, int i) {
+        double[] out = new double[4];
+        l.accumulateSquaredNorms(out);
+        return out[i];
+    }
+
+    @Test
+    void theForwardPassIsDl4jsAndAStockEmbeddingConvertsWhenTrainable() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(D).updater(new Sgd(0.1))
+                .list()
+                .layer(new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).inputLength(T).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(3).nOut(2).activation(Activation.SOFTMAX).build())
+                .build();
+        MultiLayerNetwork stock = new MultiLayerNetwork(conf);
+        stock.init();
+        DataSet ds = data();
+        INDArray expected = stock.output(ds.getFeatures(), false, ds.getFeaturesMaskArray(), null);
+        MultiLayerNetwork dp = LoRA.apply(stock, LoRASpec.builder().trainable("layer0", "layer2").build());
+        assertTrue(dp.getLayer(0).conf().getLayer() instanceof DPEmbeddingSequenceLayer);
+        assertTrue(expected.equalsWithEps(dp.output(ds.getFeatures(), false, ds.getFeaturesMaskArray(), null),
+                1e-12));
+        MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(dp.getLayerWiseConfigurations().toJson());
+        assertEquals(dp.getLayerWiseConfigurations().getConf(0).getLayer(), back.getConf(0).getLayer());
+        assertThrows(IllegalArgumentException.class, () -> DPEmbeddingSequenceLayer.of(
+                new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).hasBias(true).build()));
+    }
+}
