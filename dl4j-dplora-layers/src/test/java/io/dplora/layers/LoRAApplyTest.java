@@ -135,9 +135,11 @@ class LoRAApplyTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> LoRA.apply(base, LoRASpec.builder().targets("dense1").rank(9).build()));
         assertTrue(e.getMessage().contains("rank"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> LoRA.apply(base, LoRASpec.builder().targets("dense0").rank(2).build()));
-        assertTrue(e.getMessage().contains("'bn'") && e.getMessage().contains("above a trainable"), e.getMessage());
+        // a BatchNormalization above a LoRA target becomes its exact inference-mode map (per-example backprop)
+        ComputationGraph belowBn = LoRA.apply(base, LoRASpec.builder().targets("dense0").rank(2).build());
+        assertTrue(belowBn.getLayer("bn").conf().getLayer() instanceof FrozenBatchNormLayer);
+        INDArray x = TestData.features(F, 31, 4, Pretrained.N_IN);
+        assertTrue(base.outputSingle(x).equalsWithEps(belowBn.outputSingle(x), 1e-5), "inference output kept");
         e = assertThrows(IllegalArgumentException.class,
                 () -> LoRA.apply(base, LoRASpec.builder().targets(n -> n.startsWith("conv")).build()));
         assertTrue(e.getMessage().contains("selects no layer"), e.getMessage());

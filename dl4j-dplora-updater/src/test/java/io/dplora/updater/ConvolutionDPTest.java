@@ -106,4 +106,64 @@ class ConvolutionDPTest {
         assertTrue(!adapter.equals(net.getLayer(0).getParam("loraB")), "the adapter is trained");
         assertEquals(List.of("layer0", "layer2", "layer3", "layer4"), t.updater().dpLayerNames());
     }
+
+    /**
+     * A CIFAR-style CNN with BatchNormalization after each convolution (architecture unchanged): LoRA.apply turns the
+     * BNs above trained layers into their exact inference-mode map (FrozenBatchNormLayer), the converted network
+     * computes what the pretrained one does in inference, and a noise-free DP step releases exactly the clipped sum.
+     */
+    @Test
+    void aBatchNormCnnGetsLoRAOnItsConvolutionsAndTrainsExactly() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.DOUBLE)
+                .updater(new Sgd(1.0)).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(4).activation(Activation.IDENTITY).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().build())
+                .layer(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                        .activation(Activation.RELU).build())
+                .layer(new ConvolutionLayer.Builder(2, 2).nOut(5).activation(Activation.IDENTITY).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(TestSupport.N_OUT)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(8, 8, 1))
+                .build();
+        MultiLayerNetwork base = new MultiLayerNetwork(conf);
+        base.init();
+        java.util.Random r = new java.util.Random(7);
+        for (int l : new int[] {1, 4}) {
+            for (String k : new String[] {"gamma", "beta", "mean"}) {
+                INDArray p = base.getLayer(l).getParam(k);
+                for (int c = 0; c < p.length(); c++) {
+                    p.putScalar(c, k.equals("gamma") ? 0.5 + r.nextDouble() : r.nextGaussian());
+                }
+            }
+            INDArray s = base.getLayer(l).getParam("log10stdev");
+            for (int c = 0; c < s.length(); c++) {
+                s.putScalar(c, 0.3 * r.nextGaussian());
+            }
+        }
+        DataSet data = images(9, 12);
+        INDArray expected = base.output(data.getFeatures(), false);
+        MultiLayerNetwork net = LoRA.apply(base, LoRASpec.builder().targets("layer0", "layer3").rank(2).alpha(4)
+                .trainable("layer6").build());
+        assertTrue(net.getLayer(1).conf().getLayer() instanceof io.dplora.layers.FrozenBatchNormLayer,
+                "the BN above the first LoRA convolution becomes its inference-mode map");
+        assertTrue(expected.equalsWithEps(net.output(data.getFeatures(), false), 1e-10),
+                "the converted network computes the pretrained one's inference output");
+        TestSupport.randomiseLoraB(5, net.getLayer(0), net.getLayer(3));
+        MultiLayerNetwork plain = net.clone();
+        double c = 0.05;
+        TestSupport.RecordingSource source = new TestSupport.RecordingSource(data);
+        PrivateTraining t = DPLoRA.makePrivate(net, source, DPConfig.builder().noiseMultiplier(0.0).delta(1e-5)
+                .expectedBatchSize(6).steps(1).seed(3).maxGradNorm(c).maxPhysicalBatchSize(4).build());
+        int before = source.calls.size();
+        double[] p0 = flat(net.params());
+        t.fit();
+        List<Integer> drawn = source.drawnSince(before);
+        double[] want = scale(TestSupport.clippedSum(plain, data, drawn, c), 1.0 / 6);
+        double[] got = minus(p0, flat(net.params()));
+        assertTrue(maxAbs(want) > 0);
+        assertTrue(maxAbsDiff(want, got) <= 1e-9 * maxAbs(want), maxAbsDiff(want, got) + " vs " + maxAbs(want));
+    }
 }

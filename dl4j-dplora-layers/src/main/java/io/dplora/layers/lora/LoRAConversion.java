@@ -74,6 +74,11 @@ final class LoRAConversion {
                 Layer dp = LayerConversions.toTrainable(l, spec, n, sequenceNative.get(n));
                 rejectPerStepHead(s, n, dp);
                 s.setLayer(n, dp);
+            } else if (trainedBelow.get(n)
+                    && LayerConversions.unwrapFrozen(l) instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization) {
+                // a BN with trained layers below: its exact inference-mode map, which backprops per example
+                s.setLayer(n, BatchNormFreezing.frozen((org.deeplearning4j.nn.conf.layers.BatchNormalization)
+                        LayerConversions.unwrapFrozen(l), s.runtimeLayer(original, n), n));
             } else {
                 Layer frozen = LayerConversions.freeze(l, n, trainedBelow.get(n));
                 rejectPerStepHead(s, n, frozen);
@@ -208,6 +213,9 @@ final class LoRAConversion {
 
     private static void copyParams(org.deeplearning4j.nn.api.Layer from, org.deeplearning4j.nn.api.Layer to,
                                    String name) {
+        if (to.conf().getLayer() instanceof io.dplora.layers.FrozenBatchNormLayer) {
+            return; // the statistics are folded into its configuration
+        }
         Map<String, INDArray> target = to.paramTable();
         boolean convToLoRA = to.conf().getLayer() instanceof io.dplora.layers.LoRAConvolutionLayer;
         for (Map.Entry<String, INDArray> e : from.paramTable().entrySet()) {
