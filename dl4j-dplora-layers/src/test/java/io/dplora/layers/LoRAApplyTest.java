@@ -140,6 +140,8 @@ class LoRAApplyTest {
         assertTrue(belowBn.getLayer("bn").conf().getLayer() instanceof FrozenBatchNormLayer);
         INDArray x = TestData.features(F, 31, 4, Pretrained.N_IN);
         assertTrue(base.outputSingle(x).equalsWithEps(belowBn.outputSingle(x), 1e-5), "inference output kept");
+        assertEquals(belowBn.getConfiguration(), org.deeplearning4j.nn.conf.ComputationGraphConfiguration.fromJson(
+                belowBn.getConfiguration().toJson()), "JSON round trip keeps the folded statistics");
         e = assertThrows(IllegalArgumentException.class,
                 () -> LoRA.apply(base, LoRASpec.builder().targets(n -> n.startsWith("conv")).build()));
         assertTrue(e.getMessage().contains("selects no layer"), e.getMessage());
