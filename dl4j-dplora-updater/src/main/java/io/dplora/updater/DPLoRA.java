@@ -63,6 +63,30 @@ public final class DPLoRA {
                 null);
     }
 
+    /**
+     * Makes the training of a ComputationGraph with several inputs or outputs private over an in-memory
+     * MultiDataSet (see {@link #makePrivate(ComputationGraph, IndexedMultiDataSource, DPConfig)}).
+     */
+    public static PrivateTraining makePrivate(ComputationGraph net, org.nd4j.linalg.dataset.api.MultiDataSet trainData,
+                                              DPConfig config) {
+        return makePrivate(net, new InMemoryMultiDataSource(trainData), config);
+    }
+
+    /**
+     * Makes the training of a ComputationGraph with several inputs or outputs private: the same Poisson sampler,
+     * accounting and DP step as for DataSets (it samples example indices), each micro-batch materialised from
+     * {@code trainData}. Train with {@code training.fit()} or {@code net.fit(training.multiDataSetIterator())}.
+     */
+    public static PrivateTraining makePrivate(ComputationGraph net, IndexedMultiDataSource trainData,
+                                              DPConfig config) {
+        if (trainData == null) {
+            throw new IllegalArgumentException("training data must not be null");
+        }
+        PrivateTraining t = setup(net, PoissonMultiDataSetIterator.indexSource(trainData.size()), config, null);
+        t.useMultiDataSets(new PoissonMultiDataSetIterator(t.iterator(), trainData, t.channel()));
+        return t;
+    }
+
     /** Makes a ComputationGraph's training private over an index-addressable (possibly larger-than-memory) source. */
     public static PrivateTraining makePrivate(ComputationGraph net, IndexedDataSource trainData, DPConfig config) {
         return setup(net, trainData, config, null);
@@ -146,7 +170,9 @@ public final class DPLoRA {
                         ? " (calibrated for epsilon " + config.getTargetEpsilon() + " at delta " + config.getDelta()
                         + ", " + config.getAccountant() + ")" : "", config.getMaxGradNorm(), planned, prior,
                 budget.stepLimit(), dp.dpLayerNames().size(), dp.dpLayerNames(), dp.privatisedParameterCount());
-        return new PrivateTraining(net, config, iterator, dp, listener, budget);
+        PrivateTraining training = new PrivateTraining(net, config, iterator, dp, listener, budget);
+        training.setChannel(channel);
+        return training;
     }
 
     /**

@@ -1,10 +1,8 @@
 package io.dplora.updater;
 
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * An {@link IndexedDataSource} over a {@link DataSet} held in memory: row j of {@code get(indices)} is example
@@ -15,43 +13,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class InMemoryDataSource implements IndexedDataSource {
 
-    /** features, labels, feature mask, label mask as 'c'-ordered [N, rest] matrices (null when absent) */
-    private final INDArray[] rows;
-    /** their original shapes */
-    private final long[][] shapes;
-    private final int size;
+    /** features, labels, feature mask, label mask */
+    private final RowStore store;
 
     /** @param data features and labels with the examples along dimension 0 (masks optional) */
     public InMemoryDataSource(DataSet data) {
         if (data == null || data.getFeatures() == null || data.getLabels() == null) {
             throw new IllegalArgumentException("training data must have features and labels");
         }
-        long n = data.getFeatures().size(0);
-        if (n < 1 || n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("training data must hold between 1 and 2^31-1 examples, got " + n);
-        }
-        if (data.getLabels().size(0) != n) {
-            throw new IllegalArgumentException("features have " + n + " rows but labels " + data.getLabels().size(0));
-        }
-        INDArray[] arrays = {data.getFeatures(), data.getLabels(), data.getFeaturesMaskArray(),
-                data.getLabelsMaskArray()};
-        this.rows = new INDArray[arrays.length];
-        this.shapes = new long[arrays.length][];
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            for (int k = 0; k < arrays.length; k++) {
-                INDArray a = arrays[k];
-                if (a != null) {
-                    if (a.size(0) != n) {
-                        throw new IllegalArgumentException("every array must have " + n + " rows, got "
-                                + java.util.Arrays.toString(a.shape()));
-                    }
-                    INDArray c = a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
-                    rows[k] = c.reshape('c', n, a.length() / n);
-                    shapes[k] = a.shape();
-                }
-            }
-        }
-        this.size = (int) n;
+        this.store = new RowStore(data.getFeatures(), data.getLabels(), data.getFeaturesMaskArray(),
+                data.getLabelsMaskArray());
     }
 
     /**
@@ -105,31 +76,13 @@ public final class InMemoryDataSource implements IndexedDataSource {
 
     @Override
     public int size() {
-        return size;
+        return store.size();
     }
 
     @Override
     public DataSet get(int[] indices) {
-        if (indices == null || indices.length == 0) {
-            throw new IllegalArgumentException("at least one index is required");
-        }
-        for (int i : indices) {
-            if (i < 0 || i >= size) {
-                throw new IndexOutOfBoundsException("index " + i + " outside [0, " + size + ")");
-            }
-        }
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return new DataSet(gather(0, indices), gather(1, indices), gather(2, indices), gather(3, indices));
-        }
-    }
-
-    /** Rows {@code indices} of array k, in its original shape (one native gather). */
-    private INDArray gather(int k, int[] indices) {
-        if (rows[k] == null) {
-            return null;
-        }
-        long[] shape = shapes[k].clone();
-        shape[0] = indices.length;
-        return Nd4j.pullRows(rows[k], 1, indices).reshape('c', shape);
+        store.check(indices);
+        return new DataSet(store.gather(0, indices), store.gather(1, indices), store.gather(2, indices),
+                store.gather(3, indices));
     }
 }

@@ -30,6 +30,8 @@ public final class PrivateTraining {
     private final DPUpdater updater;
     private final PrivacyBudgetListener listener;
     private final PrivacyBudget budget;
+    private PoissonMultiDataSetIterator multiIterator;
+    private SamplingChannel channel;
 
     PrivateTraining(Model network, DPConfig config, PoissonSamplingIterator iterator, DPUpdater updater,
                     PrivacyBudgetListener listener, PrivacyBudget budget) {
@@ -59,7 +61,9 @@ public final class PrivateTraining {
         while (iterator.hasRemainingSteps()) {
             long s = budget.stepsTaken();
             boolean pending = iterator.hasNext();
-            if (network instanceof ComputationGraph) {
+            if (multiIterator != null) {
+                ((ComputationGraph) network).fit(multiIterator);
+            } else if (network instanceof ComputationGraph) {
                 ((ComputationGraph) network).fit(iterator);
             } else {
                 ((MultiLayerNetwork) network).fit(iterator);
@@ -116,7 +120,31 @@ public final class PrivateTraining {
         return budget.budgetExhausted();
     }
 
-    /** @return the Poisson sampling iterator that feeds the network. */
+    void setChannel(SamplingChannel channel) {
+        this.channel = channel;
+    }
+
+    SamplingChannel channel() {
+        return channel;
+    }
+
+    /** Makes this run feed the network MultiDataSets (set up by DPLoRA for multi-input/-output data). */
+    void useMultiDataSets(PoissonMultiDataSetIterator multi) {
+        this.multiIterator = multi;
+    }
+
+    /**
+     * @return the iterator that feeds a network trained on MultiDataSets ({@code net.fit(it)} runs one epoch)
+     * @throws IllegalStateException if this run was set up with DataSets (use {@link #iterator()})
+     */
+    public PoissonMultiDataSetIterator multiDataSetIterator() {
+        if (multiIterator == null) {
+            throw new IllegalStateException("this run was set up with DataSets: use iterator()");
+        }
+        return multiIterator;
+    }
+
+    /** @return the Poisson sampling iterator that feeds the network (for MultiDataSet runs: the index sampler). */
     public PoissonSamplingIterator iterator() {
         return iterator;
     }
