@@ -73,6 +73,18 @@ public final class DPLoRA {
     }
 
     /**
+     * Makes the training of a ComputationGraph with several inputs or outputs private over a DL4J
+     * MultiDataSetIterator's data, materialised in memory ({@link InMemoryMultiDataSource#fromIterator}, limit
+     * {@link InMemoryDataSource#defaultMaxBytes()}; the iterator's pre-processor applies).
+     */
+    public static PrivateTraining makePrivate(ComputationGraph net,
+                                              org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator trainData,
+                                              DPConfig config) {
+        return makePrivate(net, InMemoryMultiDataSource.fromIterator(trainData, InMemoryDataSource.defaultMaxBytes()),
+                config);
+    }
+
+    /**
      * Makes the training of a ComputationGraph with several inputs or outputs private: the same Poisson sampler,
      * accounting and DP step as for DataSets (it samples example indices), each micro-batch materialised from
      * {@code trainData}. Train with {@code training.fit()} or {@code net.fit(training.multiDataSetIterator())}.

@@ -34,6 +34,48 @@ public final class InMemoryMultiDataSource implements IndexedMultiDataSource {
         this.store = new RowStore(all);
     }
 
+    /**
+     * Materialises a DL4J MultiDataSetIterator in memory (reset first when supported; every MultiDataSet as
+     * {@code next()} returns it, so its pre-processor applies; merged as {@code MultiDataSet.merge} pads and masks).
+     *
+     * @param maxBytes the most bytes the materialised arrays may take
+     * @throws IllegalArgumentException above the limit (named), or for an empty iterator
+     */
+    public static InMemoryMultiDataSource fromIterator(
+            org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator iterator, long maxBytes) {
+        if (iterator == null) {
+            throw new IllegalArgumentException("iterator must not be null");
+        }
+        if (iterator.resetSupported()) {
+            iterator.reset();
+        }
+        java.util.List<MultiDataSet> parts = new java.util.ArrayList<>();
+        long bytes = 0;
+        while (iterator.hasNext()) {
+            MultiDataSet d = iterator.next();
+            for (INDArray[] group : new INDArray[][] {d.getFeatures(), d.getLabels(), d.getFeaturesMaskArrays(),
+                d.getLabelsMaskArrays()}) {
+                if (group != null) {
+                    for (INDArray a : group) {
+                        bytes += a == null ? 0 : a.length() * a.dataType().width();
+                    }
+                }
+            }
+            if (bytes > maxBytes) {
+                throw new IllegalArgumentException("the private training data does not fit the in-memory limit of "
+                        + maxBytes + " bytes (more than " + bytes + " bytes read so far): raise the limit "
+                        + "(InMemoryMultiDataSource.fromIterator(iterator, maxBytes)) or implement "
+                        + "IndexedMultiDataSource to read examples by index from disk");
+            }
+            parts.add(d);
+        }
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("the iterator returned no data");
+        }
+        return new InMemoryMultiDataSource(parts.size() == 1 ? parts.get(0)
+                : org.nd4j.linalg.dataset.MultiDataSet.merge(parts));
+    }
+
     @Override
     public int size() {
         return store.size();

@@ -165,4 +165,80 @@ class MultiDataSetDPTest {
         assertEquals(12, t.ledger().totalSteps());
         assertTrue(t.iterator().emptyLogicalBatches() > 0, "q = 1/40: some logical batches are empty");
     }
+
+    @Test
+    void aMultiDataSetIteratorIsMaterialisedAndSampledLikeTheMultiDataSet() {
+        MultiDataSet d = data(24);
+        java.util.List<MultiDataSet> parts = new java.util.ArrayList<>();
+        for (int start = 0; start < 24; start += 10) {
+            int end = Math.min(24, start + 10);
+            parts.add(new org.nd4j.linalg.dataset.MultiDataSet(
+                    new INDArray[] {d.getFeatures(0).get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).dup(),
+                        d.getFeatures(1).get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).dup()},
+                    new INDArray[] {d.getLabels(0).get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).dup(),
+                        d.getLabels(1).get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).dup()}));
+        }
+        ListIterator it = new ListIterator(parts);
+        ComputationGraph a = twoInTwoOut(8);
+        ComputationGraph b = twoInTwoOut(8);
+        DPConfig config = DPConfig.builder().noiseMultiplier(1.0).delta(1e-5).maxGradNorm(1.0).expectedBatchSize(6)
+                .steps(3).seed(13).build();
+        DPLoRA.makePrivate(a, d, config).fit();
+        PrivateTraining t = DPLoRA.makePrivate(b, it, config);
+        t.fit();
+        assertEquals(24, t.budget().plan().datasetSize());
+        assertTrue(a.params().equalsWithEps(b.params(), 1e-12), "same data, same sampling, same noise");
+        assertThrows(IllegalArgumentException.class, () -> InMemoryMultiDataSource.fromIterator(
+                new ListIterator(parts), 100));
+    }
+
+    /** A plain MultiDataSetIterator over a list, as a user's own iterator. */
+    private static final class ListIterator implements org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator {
+        private final List<MultiDataSet> parts;
+        private int next;
+
+        ListIterator(List<MultiDataSet> parts) {
+            this.parts = parts;
+        }
+
+        @Override
+        public MultiDataSet next(int num) {
+            return next();
+        }
+
+        @Override
+        public void setPreProcessor(org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor preProcessor) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor getPreProcessor() {
+            return null;
+        }
+
+        @Override
+        public boolean resetSupported() {
+            return true;
+        }
+
+        @Override
+        public boolean asyncSupported() {
+            return false;
+        }
+
+        @Override
+        public void reset() {
+            next = 0;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < parts.size();
+        }
+
+        @Override
+        public MultiDataSet next() {
+            return parts.get(next++);
+        }
+    }
 }
