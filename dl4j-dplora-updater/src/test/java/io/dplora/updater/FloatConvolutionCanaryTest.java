@@ -18,7 +18,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.Random;
 
-import static io.dplora.updater.TestSupport.flat;
 import static io.dplora.updater.TestSupport.minus;
 import static io.dplora.updater.TestSupport.norm;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,17 +74,7 @@ class FloatConvolutionCanaryTest {
     }
 
     private static double[] clippedSum(DataSet data) {
-        ComputationGraph net = net();
-        int n = data.numExamples();
-        PrivateTraining t = DPLoRA.makePrivate(net, data, DPConfig.builder().noiseMultiplier(0.0).delta(1e-5)
-                .maxGradNorm(C).expectedBatchSize(n).steps(1).seed(5).build());
-        double[] before = flat(net.params());
-        t.fit();
-        double[] moved = minus(before, flat(net.params()));
-        for (int j = 0; j < moved.length; j++) {
-            moved[j] *= n;
-        }
-        return moved;
+        return TestSupport.releasedClippedSum(net(), data, C);
     }
 
     @Test

@@ -112,6 +112,23 @@ final class TestSupport {
         return flat(plain.getFlattenedGradients());
     }
 
+    /**
+     * @return the clipped sum one DP step releases on all of {@code data} (q = 1, E = N, no noise, SGD with learning
+     * rate 1, so the parameter change times N is the clipped sum)
+     */
+    static double[] releasedClippedSum(ComputationGraph net, DataSet data, double c) {
+        int n = data.numExamples();
+        PrivateTraining t = DPLoRA.makePrivate(net, data, DPConfig.builder().noiseMultiplier(0.0).delta(1e-5)
+                .maxGradNorm(c).expectedBatchSize(n).steps(1).seed(5).build());
+        double[] before = flat(net.params());
+        t.fit();
+        double[] moved = minus(before, flat(net.params()));
+        for (int j = 0; j < moved.length; j++) {
+            moved[j] *= n;
+        }
+        return moved;
+    }
+
     /** @return example i of an array of any rank, as a batch of one */
     static INDArray row(INDArray a, int i) {
         return a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup();
