@@ -32,6 +32,11 @@ public class DPDenseLayer extends BaseDPDenseLayer {
         initializeConstraints(builder);
     }
 
+    /** For subclasses with their own builder (no constraints). */
+    protected DPDenseLayer(BaseDPDenseLayer.Builder<?> builder) {
+        super(builder);
+    }
+
     @Override
     public boolean isFrozenParam(String paramKey) {
         return false;

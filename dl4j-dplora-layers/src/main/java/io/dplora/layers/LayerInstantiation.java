@@ -8,12 +8,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Collection;
 
 /** The wiring every DL4J layer configuration does in {@code instantiate}, shared by this package's layers. */
-final class LayerInstantiation {
+public final class LayerInstantiation {
 
     private LayerInstantiation() {
     }
 
-    static <L extends Layer> L wire(L impl, NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
+    public static <L extends Layer> L wire(L impl, NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
                                     int layerIndex, INDArray paramsView, boolean initializeParams) {
         impl.setListeners(listeners);
         impl.setIndex(layerIndex);

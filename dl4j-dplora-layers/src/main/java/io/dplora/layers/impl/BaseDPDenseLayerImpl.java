@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collections;
@@ -43,28 +42,13 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
         /** pre-activation rows, [N, nOut] */
         INDArray z;
 
-        /** @return whether every kept array is still backed by live memory (see {@link #usable(INDArray)}) */
+        /** @return whether every kept array is still backed by live memory (see {@link WorkspaceArrays#isLive}) */
         boolean usable() {
             return usable(x) && usable(z);
         }
 
-        /**
-         * @return false for an array whose workspace was closed or re-entered since it was created (its memory may
-         * have been reused), true for live workspace arrays, detached arrays and null
-         */
         static boolean usable(INDArray a) {
-            if (a == null) {
-                return true;
-            }
-            if (a.wasClosed()) {
-                return false;
-            }
-            if (!a.isAttached()) {
-                return true;
-            }
-            MemoryWorkspace ws = a.data().getParentWorkspace();
-            return ws != null && ws.getWorkspaceType() != MemoryWorkspace.Type.CIRCULAR && ws.isScopeActive()
-                    && ws.getGenerationId() == a.data().getGenerationId();
+            return WorkspaceArrays.isLive(a);
         }
     }
 

@@ -29,6 +29,9 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
 
     @Override
     protected List<LinearGradientFactor> createFactors() {
+        if (layerConf().numTrainableParams() == 0) {
+            return List.of(); // FrozenDenseLayer: no trainable parameter, nothing per example
+        }
         return List.of(new LinearGradientFactor(W, layerConf().hasBias() ? B : null, 1.0));
     }
 
@@ -48,6 +51,11 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
     @Override
     protected INDArray backpropRows(Forward f, INDArray delta, boolean gather, Gradient gradient,
                                     LayerWorkspaceMgr mgr, ArrayType epsType) {
+        INDArray eps = mgr.createUninitialized(epsType, dataType, new long[]{f.layout.rows(), layerConf().getNIn()}, 'c');
+        Nd4j.matmul(delta, getParam(W), eps, false, true, false);
+        if (layerConf().numTrainableParams() == 0) {
+            return eps; // frozen: the gradient slices stay zero
+        }
         // with gathering, the book-keeping clipped sum replaces the batch gradient: views stay zero until then
         INDArray gW = gradientViewMap().get(W);
         if (gather) {
@@ -65,8 +73,6 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
             }
             gradient.gradientForVariable().put(B, gb);
         }
-        INDArray eps = mgr.createUninitialized(epsType, dataType, new long[]{f.layout.rows(), layerConf().getNIn()}, 'c');
-        Nd4j.matmul(delta, getParam(W), eps, false, true, false);
         if (gather) {
             perExampleState().factors().get(0).stash(f.x, delta, f.layout.examples(), f.layout.rowsPerExample());
         }

@@ -83,6 +83,18 @@ final class LayerConversions {
             lora.setGradientNormalization(GradientNormalization.None);
             return lora;
         }
+        if (l instanceof DPDenseLayer) {
+            // this library's sequence-native dense layers (e.g. the projections of an imported transformer)
+            DPDenseLayer d = (DPDenseLayer) l;
+            LoRADenseLayer lora = new LoRADenseLayer.Builder().name(name).nIn(d.getNIn()).nOut(d.getNOut())
+                    .rank(spec.rank()).alpha(spec.alpha()).mode(spec.mode()).aInit(spec.aInit())
+                    .loraDropout(spec.loraDropout()).hasBias(d.hasBias())
+                    .dataFormat(sequenceFormat != null ? sequenceFormat : d.getRnnDataFormat()).build();
+            copyTraining(d, lora, spec.updater());
+            requireUpdater(lora, name);
+            lora.setGradientNormalization(GradientNormalization.None);
+            return lora;
+        }
         if (!(l instanceof DenseLayer)) {
             throw new IllegalArgumentException("LoRA target '" + name + "' is a " + l.getClass().getSimpleName()
                     + ", not a DenseLayer or a 2D ConvolutionLayer");
@@ -107,6 +119,16 @@ final class LayerConversions {
         if (l instanceof BaseDPOutputLayer) {
             BaseDPOutputLayer dp = (BaseDPOutputLayer) l.clone();
             dp.setTrainable(true);
+            out = dp;
+        } else if (l instanceof io.dplora.layers.FrozenDenseLayer) {
+            DPDenseLayer f = (DPDenseLayer) l;
+            DPDenseLayer dp = new DPDenseLayer.Builder().name(name).nIn(f.getNIn()).nOut(f.getNOut())
+                    .hasBias(f.hasBias()).dataFormat(sequenceFormat != null ? sequenceFormat : f.getRnnDataFormat())
+                    .build();
+            copyTraining(f, dp, null);
+            if (spec.updater() == null) {
+                requireUpdater(dp, name);
+            }
             out = dp;
         } else if (l instanceof DPDenseLayer) {
             DPDenseLayer dp = (DPDenseLayer) l.clone();
@@ -154,7 +176,7 @@ final class LayerConversions {
      */
     static Layer freeze(Layer layer, String name, boolean needsBackprop) {
         Layer l = unwrapFrozen(layer);
-        if (numParams(l) == 0) {
+        if (numParams(l) == 0 || layer instanceof io.dplora.layers.FrozenParameters) {
             return layer;
         }
         if (l instanceof BaseOutputLayer) {
@@ -178,6 +200,15 @@ final class LayerConversions {
         }
         if (l instanceof BaseDPDenseLayer) {
             BaseDPDenseLayer dp = (BaseDPDenseLayer) l;
+            if (dp.getRnnDataFormat() != null && dp instanceof DPDenseLayer) {
+                // DL4J's DenseLayer cannot take sequences natively: the sequence-native frozen dense layer
+                io.dplora.layers.FrozenDenseLayer f = new io.dplora.layers.FrozenDenseLayer.Builder().name(name)
+                        .nIn(dp.getNIn()).nOut(dp.getNOut()).hasBias(dp.hasBias()).dataFormat(dp.getRnnDataFormat())
+                        .activation(dp.getActivationFn()).build();
+                f.setIUpdater(new NoOp());
+                f.setBiasUpdater(new NoOp());
+                return f;
+            }
             if (dp.getRnnDataFormat() != null) {
                 throw new IllegalArgumentException("Layer '" + name + "' is a " + l.getClass().getSimpleName()
                         + " on sequences; list it as trainable or merge it before freezing it");
@@ -196,6 +227,14 @@ final class LayerConversions {
         Layer frozen = needsBackprop ? new FrozenLayerWithBackprop(inner) : new FrozenLayer(inner);
         frozen.setLayerName(name);
         return frozen;
+    }
+
+    /** A pretrained layer frozen by construction carries no usable updater: the trained copy needs one. */
+    private static void requireUpdater(BaseLayer trained, String name) {
+        if (trained.getIUpdater() == null || trained.getIUpdater() instanceof NoOp) {
+            throw new IllegalArgumentException("Layer '" + name + "' is a frozen pretrained layer with no updater "
+                    + "to train it: give one with LoRASpec.Builder.updater(...)");
+        }
     }
 
     /** Removes everything that could move a parameter or make the frozen forward/backward inconsistent. */

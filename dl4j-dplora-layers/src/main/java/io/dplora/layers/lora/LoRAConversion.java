@@ -120,7 +120,8 @@ final class LoRAConversion {
         }
         for (String t : targets) {
             Layer l = LayerConversions.unwrapFrozen(s.layer(t));
-            if (!(l instanceof DenseLayer) && !LayerConversions.isPlainConvolution(l)) {
+            if (!(l instanceof DenseLayer) && !LayerConversions.isPlainConvolution(l)
+                    && !(l instanceof io.dplora.layers.DPDenseLayer)) {
                 throw new IllegalArgumentException("LoRA target '" + t + "' is a " + l.getClass().getSimpleName()
                         + ", not a DenseLayer or a 2D ConvolutionLayer");
             }
