@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.IActivation;
@@ -62,6 +61,13 @@ public final class BertGraph {
 
     /** The encoder's configuration; its one output is the last hidden state [mb, T, hidden]. */
     public static ComputationGraphConfiguration encoder(BertConfig c, DataType dataType, long seed) {
+        ComputationGraphConfiguration.GraphBuilder g = encoderGraph(c, dataType, seed);
+        g.setOutputs(lastHiddenState(c));
+        return g.build();
+    }
+
+    private static ComputationGraphConfiguration.GraphBuilder encoderGraph(BertConfig c, DataType dataType,
+                                                                          long seed) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(seed)
                 .dataType(dataType).updater(new NoOp()).weightInit(WeightInit.NORMAL)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED)
@@ -73,8 +79,7 @@ public final class BertGraph {
         for (int i = 0; i < c.layers(); i++) {
             in = addBlock(g, c, i, in);
         }
-        g.setOutputs(in);
-        return g.build();
+        return g;
     }
 
     private static String addBlock(ComputationGraphConfiguration.GraphBuilder g, BertConfig c, int i, String in) {
@@ -126,12 +131,27 @@ public final class BertGraph {
      */
     public static ComputationGraph withClassifier(ComputationGraph encoder, BertConfig c, int classes,
                                                   org.nd4j.linalg.learning.config.IUpdater updater) {
-        String last = encoder.getConfiguration().getNetworkOutputs().get(0);
-        return new TransferLearning.GraphBuilder(encoder)
-                .addVertex(POOLER, new MaskedMeanPoolingVertex(c.hidden()), last, ATTENTION_MASK)
-                .addLayer(CLASSIFIER, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(c.hidden())
-                        .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER)
-                        .updater(updater).build(), POOLER)
-                .setOutputs(CLASSIFIER).build();
+        DataType dt = encoder.params().dataType();
+        ComputationGraphConfiguration.GraphBuilder g = encoderGraph(c, dt,
+                encoder.getConfiguration().getDefaultConfiguration().getSeed());
+        g.addVertex(POOLER, new MaskedMeanPoolingVertex(c.hidden()), lastHiddenState(c), ATTENTION_MASK);
+        g.addLayer(CLASSIFIER, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(c.hidden())
+                .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).updater(updater).build(),
+                POOLER);
+        g.setOutputs(CLASSIFIER);
+        ComputationGraph net = new ComputationGraph(g.build());
+        net.init();
+        for (org.deeplearning4j.nn.api.Layer l : encoder.getLayers()) {
+            String name = l.conf().getLayer().getLayerName();
+            org.deeplearning4j.nn.api.Layer to = net.getLayer(name);
+            if (to == null || !to.conf().getLayer().equals(l.conf().getLayer())) {
+                throw new IllegalArgumentException("Layer '" + name + "' of the encoder is not the BERT layer of "
+                        + c + ": build the encoder with BertGraph.encoder or BertImport");
+            }
+            for (java.util.Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> e : l.paramTable().entrySet()) {
+                to.getParam(e.getKey()).assign(e.getValue());
+            }
+        }
+        return net;
     }
 }

@@ -85,6 +85,9 @@ public final class FrozenParamInitializer implements ParamInitializer {
     @Override
     public Map<String, INDArray> init(NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
         Map<String, INDArray> views = views(conf.getLayer(), paramsView);
+        for (String key : views.keySet()) {
+            conf.addVariable(key); // DL4J's setParams and the updater iterate over the registered variables
+        }
         if (initializeParams) {
             FrozenParamLayout l = layout(conf.getLayer());
             for (Map.Entry<String, INDArray> e : views.entrySet()) {
