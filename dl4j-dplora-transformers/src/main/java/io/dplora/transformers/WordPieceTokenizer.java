@@ -1,6 +1,8 @@
 package io.dplora.transformers;
 
+import org.deeplearning4j.text.tokenization.tokenizer.BertWordPieceTokenizer;
 import org.deeplearning4j.text.tokenization.tokenizer.Tokenizer;
+import org.deeplearning4j.text.tokenization.tokenizer.preprocessor.BertWordPiecePreProcessor;
 import org.deeplearning4j.text.tokenization.tokenizerfactory.BertWordPieceTokenizerFactory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,7 +12,10 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +26,21 @@ import java.util.TreeMap;
  * BERT's uncased WordPiece tokenisation (lower-casing, accent stripping, punctuation splitting, greedy longest-match
  * word pieces) with deeplearning4j-nlp's {@link BertWordPieceTokenizerFactory}, over the vocabulary of a Hugging Face
  * {@code tokenizer.json}; the single-text template {@code [CLS] text [SEP]}, truncation and right padding.
+ *
+ * <p>Unknown words follow the Hugging Face tokenizer: deeplearning4j-nlp's pre-processor silently drops characters
+ * that occur nowhere in the vocabulary (an emoji, a rare CJK character) and its tokenizer fails on a word it cannot
+ * cover, where the reference tokenizer emits one {@code [UNK]} for the whole word (also for a word longer than 100
+ * characters). So the text is normalised and split into words with deeplearning4j-nlp's own pre-processor and split
+ * pattern, each word is cut into pieces by the factory, and a word that contains a character outside the vocabulary,
+ * is too long, or cannot be covered becomes {@code [UNK]}.
  */
 public final class WordPieceTokenizer {
 
+    private static final int MAX_WORD_CHARS = 100;
+
     private final BertWordPieceTokenizerFactory factory;
+    private final BertWordPiecePreProcessor normaliser = new BertWordPiecePreProcessor(true, true, null);
+    private final Set<Integer> characters = new HashSet<>();
     private final Map<String, Integer> vocab;
     private final int cls;
     private final int sep;
@@ -38,6 +54,10 @@ public final class WordPieceTokenizer {
         this.sep = id("[SEP]");
         this.unk = id("[UNK]");
         this.pad = id("[PAD]");
+        for (String piece : vocab.keySet()) {
+            String p = piece.startsWith("##") ? piece.substring(2) : piece;
+            p.codePoints().forEach(characters::add);
+        }
     }
 
     private int id(String token) {
@@ -83,13 +103,36 @@ public final class WordPieceTokenizer {
 
     /** @return the word-piece ids of the text, without special tokens */
     public int[] wordPieces(String text) {
-        Tokenizer t = factory.create(text == null ? "" : text);
-        List<String> tokens = t.getTokens();
-        int[] ids = new int[tokens.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = vocab.getOrDefault(tokens.get(i), unk);
+        String normalised = normaliser.preProcess(text == null ? "" : text);
+        List<Integer> ids = new ArrayList<>();
+        for (String word : BertWordPieceTokenizer.splitPattern.split(normalised)) {
+            if (word.isEmpty()) {
+                continue;
+            }
+            List<String> pieces = pieces(word);
+            if (pieces.isEmpty()) {
+                ids.add(unk);
+            } else {
+                for (String p : pieces) {
+                    ids.add(vocab.getOrDefault(p, unk));
+                }
+            }
         }
-        return ids;
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** @return the word pieces of one normalised word, empty when the word is unknown as a whole */
+    private List<String> pieces(String word) {
+        if (word.codePointCount(0, word.length()) > MAX_WORD_CHARS
+                || !word.codePoints().allMatch(characters::contains)) {
+            return List.of();
+        }
+        try {
+            Tokenizer t = factory.create(word);
+            return t.getTokens();
+        } catch (IllegalStateException cannotCover) {
+            return List.of();
+        }
     }
 
     /**
