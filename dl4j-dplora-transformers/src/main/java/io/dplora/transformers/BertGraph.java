@@ -17,11 +17,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * A BERT encoder as an ordinary DL4J {@link ComputationGraph} whose vertex names are the Hugging Face module names.
- * Inputs: {@value #INPUT_IDS} [mb, T] and {@value #ATTENTION_MASK} [mb, T] (1 = token, 0 = padding). Each block
+ * One input, {@value #INPUT_IDS} [mb, T], whose DL4J feature mask [mb, T] (1 = token, 0 = padding) is the
+ * attention mask, as with DL4J's own embedding layers: a {@code DataSet(ids, labels, mask, null)}, a
+ * {@code DataSetIterator}, {@code output(false, new INDArray[]{ids}, new INDArray[]{mask})}. Each block
  * {@code encoder.layer.i} is a small subgraph:
  * <pre>
  *   attention.self.{query,key,value}   FrozenDenseLayer (bias, NWC sequences)   - LoRA targets
- *   attention.self                     MultiHeadSelfAttentionVertex(q, k, v, attention_mask)
+ *   attention.self                     MultiHeadSelfAttentionVertex(q, k, v), mask of input_ids
  *   attention.output.dense             FrozenDenseLayer
  *   attention.output.residual          ElementWiseVertex Add (dense, block input)
  *   attention.output.LayerNorm         LayerNormLayer
@@ -39,7 +41,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class BertGraph {
 
     public static final String INPUT_IDS = "input_ids";
-    public static final String ATTENTION_MASK = "attention_mask";
     public static final String EMBEDDINGS = "embeddings";
     public static final String EMBEDDINGS_LAYER_NORM = "embeddings.LayerNorm";
     /** The pooled sentence vector added by {@link #withClassifier}. */
@@ -71,7 +72,7 @@ public final class BertGraph {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(seed)
                 .dataType(dataType).updater(new NoOp()).weightInit(WeightInit.NORMAL)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .graphBuilder().addInputs(INPUT_IDS, ATTENTION_MASK);
+                .graphBuilder().addInputs(INPUT_IDS);
         g.addLayer(EMBEDDINGS, new BertEmbeddingLayer.Builder().nIn(c.vocabSize()).nOut(c.hidden())
                 .maxPositions(c.maxPositions()).typeVocabSize(c.typeVocabSize()).build(), INPUT_IDS);
         g.addLayer(EMBEDDINGS_LAYER_NORM, layerNorm(c), EMBEDDINGS);
@@ -90,7 +91,7 @@ public final class BertGraph {
         g.addLayer(k, dense(c.hidden(), c.hidden(), Activation.IDENTITY.getActivationFunction()), in);
         g.addLayer(v, dense(c.hidden(), c.hidden(), Activation.IDENTITY.getActivationFunction()), in);
         String self = module(i, "attention.self");
-        g.addVertex(self, new MultiHeadSelfAttentionVertex(c.heads(), c.hidden()), q, k, v, ATTENTION_MASK);
+        g.addVertex(self, new MultiHeadSelfAttentionVertex(c.heads(), c.hidden(), INPUT_IDS), q, k, v);
         String attDense = module(i, "attention.output.dense");
         g.addLayer(attDense, dense(c.hidden(), c.hidden(), Activation.IDENTITY.getActivationFunction()), self);
         String attRes = module(i, "attention.output.residual");
@@ -134,7 +135,7 @@ public final class BertGraph {
         DataType dt = encoder.params().dataType();
         ComputationGraphConfiguration.GraphBuilder g = encoderGraph(c, dt,
                 encoder.getConfiguration().getDefaultConfiguration().getSeed());
-        g.addVertex(POOLER, new MaskedMeanPoolingVertex(c.hidden()), lastHiddenState(c), ATTENTION_MASK);
+        g.addVertex(POOLER, new MaskedMeanPoolingVertex(c.hidden(), INPUT_IDS), lastHiddenState(c));
         g.addLayer(CLASSIFIER, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(c.hidden())
                 .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).updater(updater).build(),
                 POOLER);

@@ -143,7 +143,7 @@ public final class BertImport {
         for (Onnx.ValueInfoProto v : g.getInputList()) {
             in.add(v.getName());
         }
-        if (!in.contains(BertGraph.INPUT_IDS) || !in.contains(BertGraph.ATTENTION_MASK)) {
+        if (!in.contains(BertGraph.INPUT_IDS) || !in.contains("attention_mask")) {
             throw new IllegalArgumentException("ONNX graph inputs " + in + " lack input_ids or attention_mask");
         }
     }

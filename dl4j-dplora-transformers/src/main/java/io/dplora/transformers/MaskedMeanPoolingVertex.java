@@ -13,20 +13,33 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * Sentence-transformers' mean pooling: inputs token states H [mb, T, hidden] (NWC) and the padding mask M [mb, T];
- * output p<sub>i</sub> = &Sigma;<sub>t</sub> M<sub>it</sub> H<sub>it</sub> / max(&Sigma;<sub>t</sub> M<sub>it</sub>,
+ * Sentence-transformers' mean pooling: input token states H [mb, T, hidden] (NWC); the padding mask M [mb, T] is the
+ * DL4J feature mask of the graph input {@code maskInput} for the pass being computed (none: all ones); output p<sub>i</sub> = &Sigma;<sub>t</sub> M<sub>it</sub> H<sub>it</sub> / max(&Sigma;<sub>t</sub> M<sub>it</sub>,
  * 1e-9) [mb, hidden]. Backward: dH<sub>it</sub> = M<sub>it</sub> dp<sub>i</sub> / max(&Sigma; M<sub>i</sub>, 1e-9),
  * exactly 0 on padding. Examples never mix.
  */
 public class MaskedMeanPoolingVertex extends GraphVertex implements PerExampleComputation {
 
     private final long hidden;
+    private final String maskInput;
 
-    public MaskedMeanPoolingVertex(@JsonProperty("hidden") long hidden) {
+    /**
+     * @param hidden    hidden size
+     * @param maskInput the graph input whose feature mask is the padding mask
+     */
+    public MaskedMeanPoolingVertex(@JsonProperty("hidden") long hidden, @JsonProperty("maskInput") String maskInput) {
         if (hidden <= 0) {
             throw new IllegalArgumentException("MaskedMeanPoolingVertex: hidden must be > 0, got " + hidden);
         }
+        if (maskInput == null || maskInput.isBlank()) {
+            throw new IllegalArgumentException("MaskedMeanPoolingVertex: maskInput must name a graph input");
+        }
         this.hidden = hidden;
+        this.maskInput = maskInput;
+    }
+
+    public String getMaskInput() {
+        return maskInput;
     }
 
     public long getHidden() {
@@ -35,17 +48,18 @@ public class MaskedMeanPoolingVertex extends GraphVertex implements PerExampleCo
 
     @Override
     public MaskedMeanPoolingVertex clone() {
-        return new MaskedMeanPoolingVertex(hidden);
+        return new MaskedMeanPoolingVertex(hidden, maskInput);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof MaskedMeanPoolingVertex && ((MaskedMeanPoolingVertex) o).hidden == hidden;
+        return o instanceof MaskedMeanPoolingVertex && ((MaskedMeanPoolingVertex) o).hidden == hidden
+                && maskInput.equals(((MaskedMeanPoolingVertex) o).maskInput);
     }
 
     @Override
     public int hashCode() {
-        return Long.hashCode(hidden) * 31 + 7;
+        return Long.hashCode(hidden) * 31 + maskInput.hashCode();
     }
 
     @Override
@@ -55,19 +69,19 @@ public class MaskedMeanPoolingVertex extends GraphVertex implements PerExampleCo
 
     @Override
     public int minVertexInputs() {
-        return 2;
+        return 1;
     }
 
     @Override
     public int maxVertexInputs() {
-        return 2;
+        return 1;
     }
 
     @Override
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
                                                                       INDArray paramsView, boolean initializeParams,
                                                                       DataType networkDatatype) {
-        return new MaskedMeanPoolingVertexImpl(graph, name, idx, hidden, networkDatatype);
+        return new MaskedMeanPoolingVertexImpl(graph, name, idx, hidden, maskInput, networkDatatype);
     }
 
     @Override
@@ -84,6 +98,6 @@ public class MaskedMeanPoolingVertex extends GraphVertex implements PerExampleCo
 
     @Override
     public String toString() {
-        return "MaskedMeanPoolingVertex(hidden=" + hidden + ")";
+        return "MaskedMeanPoolingVertex(hidden=" + hidden + ", mask of " + maskInput + ")";
     }
 }

@@ -18,8 +18,9 @@ import java.util.Objects;
 /**
  * The parameter-free core of BERT's self-attention ({@code attention.self} without its projections): inputs
  * Q, K, V [mb, T, hidden] (NWC, the outputs of the {@code query}, {@code key}, {@code value} dense layers, which
- * carry the biases and any LoRA adapter) and the padding mask [mb, T] (1 = token, 0 = padding); output the context
- * [mb, T, hidden]. Per example and head h (d = hidden / heads):
+ * carry the biases and any LoRA adapter); output the context [mb, T, hidden]. The padding mask [mb, T] (1 = token,
+ * 0 = padding) is the DL4J feature mask of the graph input {@code maskInput} for the pass being computed (none: every
+ * position is a token). Per example and head h (d = hidden / heads):
  * S = Q<sub>h</sub> K<sub>h</sub><sup>T</sup> / &radic;d + (1 - mask) (-3.4028235e38), P = softmax(S) over keys,
  * C<sub>h</sub> = P V<sub>h</sub> (exactly the ONNX export's constants).
  *
@@ -35,18 +36,29 @@ public class MultiHeadSelfAttentionVertex extends GraphVertex implements PerExam
 
     private final int heads;
     private final long hidden;
+    private final String maskInput;
 
     /**
-     * @param heads  number of attention heads
-     * @param hidden hidden size (a multiple of heads)
+     * @param heads     number of attention heads
+     * @param hidden    hidden size (a multiple of heads)
+     * @param maskInput the graph input whose feature mask is the padding mask
      */
-    public MultiHeadSelfAttentionVertex(@JsonProperty("heads") int heads, @JsonProperty("hidden") long hidden) {
+    public MultiHeadSelfAttentionVertex(@JsonProperty("heads") int heads, @JsonProperty("hidden") long hidden,
+                                        @JsonProperty("maskInput") String maskInput) {
         if (heads <= 0 || hidden <= 0 || hidden % heads != 0) {
             throw new IllegalArgumentException("MultiHeadSelfAttentionVertex: hidden (" + hidden + ") must be a "
                     + "positive multiple of heads (" + heads + ")");
         }
+        if (maskInput == null || maskInput.isBlank()) {
+            throw new IllegalArgumentException("MultiHeadSelfAttentionVertex: maskInput must name a graph input");
+        }
         this.heads = heads;
         this.hidden = hidden;
+        this.maskInput = maskInput;
+    }
+
+    public String getMaskInput() {
+        return maskInput;
     }
 
     public int getHeads() {
@@ -59,18 +71,19 @@ public class MultiHeadSelfAttentionVertex extends GraphVertex implements PerExam
 
     @Override
     public MultiHeadSelfAttentionVertex clone() {
-        return new MultiHeadSelfAttentionVertex(heads, hidden);
+        return new MultiHeadSelfAttentionVertex(heads, hidden, maskInput);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof MultiHeadSelfAttentionVertex && ((MultiHeadSelfAttentionVertex) o).heads == heads
-                && ((MultiHeadSelfAttentionVertex) o).hidden == hidden;
+                && ((MultiHeadSelfAttentionVertex) o).hidden == hidden
+                && maskInput.equals(((MultiHeadSelfAttentionVertex) o).maskInput);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(heads, hidden);
+        return Objects.hash(heads, hidden, maskInput);
     }
 
     @Override
@@ -80,26 +93,26 @@ public class MultiHeadSelfAttentionVertex extends GraphVertex implements PerExam
 
     @Override
     public int minVertexInputs() {
-        return 4;
+        return 3;
     }
 
     @Override
     public int maxVertexInputs() {
-        return 4;
+        return 3;
     }
 
     @Override
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
                                                                       INDArray paramsView, boolean initializeParams,
                                                                       DataType networkDatatype) {
-        return new MultiHeadSelfAttentionVertexImpl(graph, name, idx, heads, hidden, networkDatatype);
+        return new MultiHeadSelfAttentionVertexImpl(graph, name, idx, heads, hidden, maskInput, networkDatatype);
     }
 
     @Override
     public InputType getOutputType(int layerIndex, InputType... vertexInputs) throws InvalidInputTypeException {
-        if (vertexInputs.length != 4) {
-            throw new InvalidInputTypeException("MultiHeadSelfAttentionVertex takes 4 inputs (query, key, value, "
-                    + "attention mask), got " + vertexInputs.length);
+        if (vertexInputs.length != 3) {
+            throw new InvalidInputTypeException("MultiHeadSelfAttentionVertex takes 3 inputs (query, key, value), got "
+                    + vertexInputs.length);
         }
         long t = vertexInputs[0] instanceof InputType.InputTypeRecurrent
                 ? ((InputType.InputTypeRecurrent) vertexInputs[0]).getTimeSeriesLength() : -1;
@@ -115,6 +128,6 @@ public class MultiHeadSelfAttentionVertex extends GraphVertex implements PerExam
 
     @Override
     public String toString() {
-        return "MultiHeadSelfAttentionVertex(heads=" + heads + ", hidden=" + hidden + ")";
+        return "MultiHeadSelfAttentionVertex(heads=" + heads + ", hidden=" + hidden + ", mask of " + maskInput + ")";
     }
 }

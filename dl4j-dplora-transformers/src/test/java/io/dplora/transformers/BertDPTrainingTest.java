@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The transformer through the real DP step in FLOAT: the guard accepts the graph (ids + mask as two inputs), and the
+ * The transformer through the real DP step in FLOAT: the guard accepts the graph (ids with the padding mask as feature mask), and the
  * audit's FLOAT cancellation canary, rebuilt inside the encoder, moves the released clipped sum by at most C.
  */
 class BertDPTrainingTest {
@@ -46,7 +46,7 @@ class BertDPTrainingTest {
         INDArray y = Nd4j.zeros(F, n, 3);
         for (int i = 0; i < ordinary; i++) {
             ids.putRow(i, d.getFeatures(0).getRow(i));
-            mask.putRow(i, d.getFeatures(1).getRow(i));
+            mask.putRow(i, d.getFeaturesMaskArray(0).getRow(i));
             y.putRow(i, d.getLabels(0).getRow(i));
         }
         if (canary) {
@@ -56,7 +56,8 @@ class BertDPTrainingTest {
             }
             y.putScalar(n - 1, 2, 1);
         }
-        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{ids, mask}, new INDArray[]{y});
+        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{ids}, new INDArray[]{y}, new INDArray[]{mask},
+                null);
     }
 
     /** @return the clipped sum one noise-free DP step with q = 1, E = N and SGD(1) releases */

@@ -77,8 +77,8 @@ class BertExactnessTest {
         MultiDataSet crowded = TinyBert.batch(D, 10, 16, 6, 16, 11, 2);
         assertEquals(alone.getFeatures(0).getRow(0), crowded.getFeatures(0).get(NDArrayIndex.point(0),
                 NDArrayIndex.interval(0, 6)).reshape(6));
-        INDArray outAlone = net.output(false, alone.getFeatures())[0];
-        INDArray outCrowded = net.output(false, crowded.getFeatures())[0];
+        INDArray outAlone = TinyBert.output(net, alone);
+        INDArray outCrowded = TinyBert.output(net, crowded);
         assertTrue(outAlone.getRow(0).equalsWithEps(outCrowded.getRow(0), 1e-12), "output depends on padding");
         double normAlone = TinyBert.batchedSquaredNorms(net, alone)[0];
         double normCrowded = TinyBert.batchedSquaredNorms(net, crowded)[0];
@@ -95,8 +95,8 @@ class BertExactnessTest {
         ComputationGraph enc = TinyBert.encoder(D, 11);
         MultiDataSet alone = TinyBert.batch(D, 12, 5, 5);
         MultiDataSet padded = TinyBert.batch(D, 12, 20, 5, 20);
-        INDArray a = enc.output(false, alone.getFeatures())[0];
-        INDArray p = enc.output(false, padded.getFeatures())[0];
+        INDArray a = TinyBert.output(enc, alone);
+        INDArray p = TinyBert.output(enc, padded);
         INDArray pTokens = p.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 5), NDArrayIndex.all());
         assertTrue(a.get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.all()).equalsWithEps(pTokens, 1e-12));
     }

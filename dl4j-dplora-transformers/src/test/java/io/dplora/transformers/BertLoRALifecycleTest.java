@@ -45,7 +45,7 @@ class BertLoRALifecycleTest {
         ModelSerializer.writeModel(net, f, true);
         ComputationGraph back = ModelSerializer.restoreComputationGraph(f, true);
         MultiDataSet d = TinyBert.batch(F, 22, 9, 9, 4, 6);
-        assertEquals(net.output(false, d.getFeatures())[0], back.output(false, d.getFeatures())[0]);
+        assertEquals(TinyBert.output(net, d), TinyBert.output(back, d));
         assertEquals(net.params(), back.params());
     }
 
@@ -54,7 +54,7 @@ class BertLoRALifecycleTest {
         ComputationGraph enc = TinyBert.encoder(F, 23);
         ComputationGraph base = BertGraph.withClassifier(enc, TinyBert.CONFIG, 3, new Adam(1e-3));
         MultiDataSet d = TinyBert.batch(F, 24, 8, 8, 3);
-        INDArray before = base.output(false, d.getFeatures())[0];
+        INDArray before = TinyBert.output(base, d);
         ComputationGraph net = LoRA.apply(base, LoRASpec.builder().targets(BertTargets.of()).rank(4).alpha(8)
                 .trainable(BertGraph.CLASSIFIER).updater(new Adam(1e-3)).build());
         for (int i = 0; i < TinyBert.CONFIG.layers(); i++) {
@@ -65,7 +65,7 @@ class BertLoRALifecycleTest {
             assertTrue(layer(net, BertGraph.module(i, "output.LayerNorm")) instanceof LayerNormLayer);
         }
         // B = 0 at initialisation: the converted network computes exactly what the base computed
-        assertTrue(before.equalsWithEps(net.output(false, d.getFeatures())[0], 1e-6));
+        assertTrue(before.equalsWithEps(TinyBert.output(net, d), 1e-6));
         assertThrows(IllegalArgumentException.class, () -> BertTargets.of("dense"));
         assertThrows(IllegalArgumentException.class, () -> LoRA.apply(base, LoRASpec.builder()
                 .targets(BertTargets.of()).rank(2).trainable(BertGraph.CLASSIFIER).updater(new NoOp()).build()),
@@ -76,12 +76,12 @@ class BertLoRALifecycleTest {
     void mergeFoldsTheAdaptersAndAdaptersRoundTrip(@TempDir Path dir) throws Exception {
         ComputationGraph net = TinyBert.classifier(F, 25, LoRAMode.VANILLA, "query", "value", "output.dense");
         MultiDataSet d = TinyBert.batch(F, 26, 10, 10, 7, 2);
-        INDArray expected = net.output(false, d.getFeatures())[0];
+        INDArray expected = TinyBert.output(net, d);
         ComputationGraph merged = LoRA.merge(net);
         for (org.deeplearning4j.nn.api.Layer l : merged.getLayers()) {
             assertFalse(l.conf().getLayer() instanceof LoRADenseLayer, "adapter left after merge");
         }
-        assertTrue(expected.equalsWithEps(merged.output(false, d.getFeatures())[0], 1e-5));
+        assertTrue(expected.equalsWithEps(TinyBert.output(merged, d), 1e-5));
         File adapter = dir.resolve("adapter.zip").toFile();
         LoRA.saveAdapter(net, adapter);
         ComputationGraph fresh = TinyBert.classifier(F, 25, LoRAMode.VANILLA, "query", "value", "output.dense");
@@ -91,9 +91,20 @@ class BertLoRALifecycleTest {
                 b.assign(0);
             }
         }
-        assertFalse(expected.equalsWithEps(fresh.output(false, d.getFeatures())[0], 1e-5));
+        assertFalse(expected.equalsWithEps(TinyBert.output(fresh, d), 1e-5));
         LoRA.loadAdapter(fresh, adapter);
-        assertTrue(expected.equalsWithEps(fresh.output(false, d.getFeatures())[0], 1e-6));
+        assertTrue(expected.equalsWithEps(TinyBert.output(fresh, d), 1e-6));
+    }
+
+    @Test
+    void aMaskNeverOutlivesThePassItWasGivenFor() {
+        ComputationGraph net = TinyBert.classifier(F, 30, LoRAMode.VANILLA, "query", "value");
+        MultiDataSet d = TinyBert.batch(F, 31, 8, 8, 3);
+        INDArray unmasked = net.output(false, d.getFeatures())[0].dup();
+        INDArray masked = TinyBert.output(net, d).dup();
+        assertFalse(unmasked.equalsWithEps(masked, 1e-6), "the mask must matter for the padded example");
+        assertTrue(unmasked.equalsWithEps(net.output(false, d.getFeatures())[0], 1e-7),
+                "a mask from an earlier pass was applied");
     }
 
     @Test
@@ -102,13 +113,13 @@ class BertLoRALifecycleTest {
         MultiDataSet d = TinyBert.batch(F, 28, 6, 6);
         INDArray ids = d.getFeatures(0).dup();
         ids.putScalar(0, 3, 40); // vocabulary is 40
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> net.output(false, ids, d.getFeatures(1)))
-                .getMessage().contains("embeddings"));
-        INDArray halfMask = d.getFeatures(1).dup();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> net.output(false, new INDArray[]{ids},
+                d.getFeaturesMaskArrays())).getMessage().contains("embeddings"));
+        INDArray halfMask = d.getFeaturesMaskArray(0).dup();
         halfMask.putScalar(0, 2, 0.5);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> net.output(false, d.getFeatures(0), halfMask))
-                .getMessage().contains("attention"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> net.output(false, d.getFeatures(),
+                new INDArray[]{halfMask})).getMessage().contains("attention"));
         MultiDataSet tooLong = TinyBert.batch(F, 29, 30, 30);
-        assertThrows(IllegalArgumentException.class, () -> net.output(false, tooLong.getFeatures()));
+        assertThrows(IllegalArgumentException.class, () -> TinyBert.output(net, tooLong));
     }
 }

@@ -26,6 +26,7 @@ final class FiniteDifferences {
     static int check(ComputationGraph net, MultiDataSet d, double eps, double maxRel, double minAbs) {
         net.setInputs(d.getFeatures());
         net.setLabels(d.getLabels());
+        net.setLayerMaskArrays(d.getFeaturesMaskArrays(), null);
         net.computeGradientAndScore();
         INDArray flatGrad = net.gradient().gradient().dup();
         double mb = d.getFeatures(0).size(0);

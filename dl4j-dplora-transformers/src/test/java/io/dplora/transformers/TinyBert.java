@@ -64,7 +64,10 @@ final class TinyBert {
         return net;
     }
 
-    /** Random ids (with [CLS]-like 1 and [SEP]-like 2 around them) of the given lengths, padded to tMax. */
+    /**
+     * Random ids (with [CLS]-like 1 and [SEP]-like 2 around them) of the given lengths, padded to tMax; the padding
+     * mask is the feature mask of input_ids.
+     */
     static MultiDataSet batch(DataType dt, long seed, int tMax, int... lengths) {
         Random r = new Random(seed);
         int mb = lengths.length;
@@ -79,19 +82,13 @@ final class TinyBert {
             }
             y.putScalar(i, r.nextInt(3), 1);
         }
-        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{ids, mask}, new INDArray[]{y});
+        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{ids}, new INDArray[]{y}, new INDArray[]{mask},
+                null);
     }
 
-    /** @return the examples [from, to) of a batch, cut to length t */
-    static MultiDataSet slice(MultiDataSet d, int from, int to, int t) {
-        INDArray[] f = new INDArray[2];
-        for (int k = 0; k < 2; k++) {
-            f[k] = d.getFeatures(k).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-                    org.nd4j.linalg.indexing.NDArrayIndex.interval(0, t)).dup();
-        }
-        INDArray y = d.getLabels(0).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
-        return new org.nd4j.linalg.dataset.MultiDataSet(f, new INDArray[]{y});
+    /** @return the network's output for the batch, padding mask applied */
+    static INDArray output(ComputationGraph net, MultiDataSet d) {
+        return net.output(false, d.getFeatures(), d.getFeaturesMaskArrays())[0];
     }
 
     static List<PerExampleGradientLayer> dpLayers(ComputationGraph net) {
@@ -110,6 +107,7 @@ final class TinyBert {
         dp.forEach(l -> l.setPerExampleGradientsEnabled(true));
         net.setInputs(d.getFeatures());
         net.setLabels(d.getLabels());
+        net.setLayerMaskArrays(d.getFeaturesMaskArrays(), null);
         net.computeGradientAndScore();
         int m = (int) d.getFeatures(0).size(0);
         double[] out = new double[m];

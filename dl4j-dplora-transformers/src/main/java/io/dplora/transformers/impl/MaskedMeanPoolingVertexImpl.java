@@ -20,11 +20,13 @@ import java.util.Arrays;
 public class MaskedMeanPoolingVertexImpl extends BaseGraphVertex {
 
     private final long hidden;
+    private final String maskInput;
 
     public MaskedMeanPoolingVertexImpl(ComputationGraph graph, String name, int vertexIndex, long hidden,
-                                       DataType dataType) {
+                                       String maskInput, DataType dataType) {
         super(graph, name, vertexIndex, null, null, dataType);
         this.hidden = hidden;
+        this.maskInput = maskInput;
     }
 
     @Override
@@ -40,16 +42,13 @@ public class MaskedMeanPoolingVertexImpl extends BaseGraphVertex {
     /** @return the pooling weights M_it / max(sum_t M_it, 1e-9) as [mb, 1, T] */
     private INDArray weights() {
         INDArray h = inputs[0];
-        INDArray m = inputs[1];
-        if (h.rank() != 3 || h.size(2) != hidden || m.rank() != 2 || m.size(0) != h.size(0)
-                || m.size(1) != h.size(1)) {
+        if (h.rank() != 3 || h.size(2) != hidden) {
             throw new IllegalStateException("Pooling vertex '" + vertexName + "' expects states [mb, T, " + hidden
-                    + "] and mask [mb, T], got " + Arrays.toString(h.shape()) + " and " + Arrays.toString(m.shape()));
+                    + "], got " + Arrays.toString(h.shape()));
         }
-        INDArray mask = m.castTo(dataType);
-        if (mask.neq(0.0).castTo(DataType.INT32).muli(mask.neq(1.0).castTo(DataType.INT32)).sumNumber().intValue()
-                != 0) {
-            throw new IllegalArgumentException("Pooling vertex '" + vertexName + "': the mask must hold only 0 and 1");
+        INDArray mask = GraphInputMask.of(graph, maskInput, vertexName, h.size(0), h.size(1), dataType);
+        if (mask == null) {
+            mask = Nd4j.ones(dataType, h.size(0), h.size(1));
         }
         INDArray count = Transforms.max(mask.sum(true, 1), 1e-9, false);
         return mask.divColumnVector(count).reshape('c', mask.size(0), 1, mask.size(1));
@@ -77,7 +76,7 @@ public class MaskedMeanPoolingVertexImpl extends BaseGraphVertex {
         long t = w.size(2);
         INDArray dH = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, new long[]{mb, t, hidden}, 'c');
         Nd4j.matmul(w, epsilon.castTo(dataType).reshape('c', mb, 1, hidden), dH, true, false, false);
-        return new Pair<>(new DefaultGradient(), new INDArray[]{dH, null});
+        return new Pair<>(new DefaultGradient(), new INDArray[]{dH});
     }
 
     @Override

@@ -14,7 +14,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -31,12 +30,14 @@ public class MultiHeadSelfAttentionVertexImpl extends BaseGraphVertex {
     private final long hidden;
     private final long headSize;
     private final double scale;
+    private final String maskInput;
     /** q, k, v as [mb, heads, T, d] and the attention probabilities [mb, heads, T, T] of the last training pass */
     private INDArray[] cache;
 
     public MultiHeadSelfAttentionVertexImpl(ComputationGraph graph, String name, int vertexIndex, int heads,
-                                            long hidden, DataType dataType) {
+                                            long hidden, String maskInput, DataType dataType) {
         super(graph, name, vertexIndex, null, null, dataType);
+        this.maskInput = maskInput;
         this.heads = heads;
         this.hidden = hidden;
         this.headSize = hidden / heads;
@@ -54,9 +55,8 @@ public class MultiHeadSelfAttentionVertexImpl extends BaseGraphVertex {
     }
 
     private void checkInputs() {
-        if (inputs == null || inputs.length != 4) {
-            throw new IllegalStateException("Attention vertex '" + vertexName + "' needs 4 inputs (query, key, value, "
-                    + "attention mask)");
+        if (inputs == null || inputs.length != 3) {
+            throw new IllegalStateException("Attention vertex '" + vertexName + "' needs 3 inputs (query, key, value)");
         }
         long[] s = inputs[0].shape();
         for (int i = 0; i < 3; i++) {
@@ -66,15 +66,6 @@ public class MultiHeadSelfAttentionVertexImpl extends BaseGraphVertex {
                         + "[mb, T, " + hidden + "] (NWC) and equal in shape, got " + Arrays.toString(inputs[0].shape())
                         + ", " + Arrays.toString(inputs[1].shape()) + ", " + Arrays.toString(inputs[2].shape()));
             }
-        }
-        INDArray m = inputs[3];
-        if (m.rank() != 2 || m.size(0) != s[0] || m.size(1) != s[1]) {
-            throw new IllegalStateException("Attention vertex '" + vertexName + "': the attention mask must be [mb, T] = "
-                    + "[" + s[0] + ", " + s[1] + "], got " + Arrays.toString(m.shape()));
-        }
-        if (m.neq(0.0).castTo(DataType.INT32).muli(m.neq(1.0).castTo(DataType.INT32)).sumNumber().intValue() != 0) {
-            throw new IllegalArgumentException("Attention vertex '" + vertexName + "': the attention mask must hold "
-                    + "only 0 (padding) and 1 (token)");
         }
     }
 
@@ -107,8 +98,11 @@ public class MultiHeadSelfAttentionVertexImpl extends BaseGraphVertex {
         INDArray s = mgr.createUninitialized(type, dataType, new long[]{mb, heads, t, t}, 'c');
         Nd4j.matmul(q, k, s, false, true, false);
         s.divi(scale);
-        INDArray maskTerm = inputs[3].castTo(dataType).rsub(1.0).muli(MultiHeadSelfAttentionVertex.MASK_VALUE);
-        Nd4j.getExecutioner().exec(new BroadcastAddOp(s, maskTerm, s, 0, 3));
+        INDArray mask = GraphInputMask.of(graph, maskInput, vertexName, mb, t, dataType);
+        if (mask != null) {
+            INDArray maskTerm = mask.rsub(1.0).muli(MultiHeadSelfAttentionVertex.MASK_VALUE);
+            Nd4j.getExecutioner().exec(new BroadcastAddOp(s, maskTerm, s, 0, 3));
+        }
         Nd4j.exec(new SoftMax(s, s, 3));
         return new INDArray[]{q, k, v, s};
     }
@@ -153,7 +147,7 @@ public class MultiHeadSelfAttentionVertexImpl extends BaseGraphVertex {
         INDArray dQ = Nd4j.matmul(dS, k);
         INDArray dK = Nd4j.matmul(dS, q, true, false, false);
         INDArray[] eps = new INDArray[]{mergeHeads(dQ, mgr, ArrayType.ACTIVATION_GRAD),
-                mergeHeads(dK, mgr, ArrayType.ACTIVATION_GRAD), mergeHeads(dV, mgr, ArrayType.ACTIVATION_GRAD), null};
+                mergeHeads(dK, mgr, ArrayType.ACTIVATION_GRAD), mergeHeads(dV, mgr, ArrayType.ACTIVATION_GRAD)};
         return new Pair<>(new DefaultGradient(), eps);
     }
 
@@ -167,8 +161,8 @@ public class MultiHeadSelfAttentionVertexImpl extends BaseGraphVertex {
     @Override
     public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
                                                            int minibatchSize) {
-        // the padding mask is an explicit input; DL4J feature masks are not propagated past this vertex
-        return new Pair<>(null, currentMaskState);
+        // every output row belongs to the token of the same position: the mask passes through
+        return new Pair<>(maskArrays == null ? null : maskArrays[0], currentMaskState);
     }
 
     @Override
