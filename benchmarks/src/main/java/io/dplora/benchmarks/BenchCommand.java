@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
 public final class BenchCommand implements Callable<Integer> {
 
     /** Parts of the benchmark that can be selected with --parts. */
-    enum Part { STEPS, LOOP, MEMORY, ACCOUNTANT, BREAKDOWN }
+    enum Part { STEPS, LOOP, MEMORY, ACCOUNTANT, BREAKDOWN, FORWARD }
 
     /** Sampling profilers that can be attached to the DP step. */
     enum Profile { NONE, STACK, JFR }
@@ -55,7 +55,9 @@ public final class BenchCommand implements Callable<Integer> {
     List<Part> parts;
 
     @Option(names = "--models", split = ",", paramLabel = "MODEL",
-            description = "Models: mlp, sequence, cnn (default: mlp and sequence).")
+            description = "Models: mlp, sequence, cnn, minilm (default: mlp and sequence). minilm is the real "
+                    + "all-MiniLM-L6-v2 at T = 128: use small --batches (32); its memory probe runs at B = 16 and "
+                    + "the forward part compares it with onnxruntime.")
     List<String> models;
 
     @Option(names = "--batches", split = ",", paramLabel = "B",
@@ -101,6 +103,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--verbose", description = "Show JMH's own output.")
     boolean verbose;
+
+    /** Batch of the MiniLM forward comparison (issue 11). */
+    static final int MINILM_FORWARD_BATCH = 32;
+    /** Physical batch of the MiniLM memory probe (issue 11: peak heap of a DP run at physical batch 16). */
+    static final int MINILM_MEMORY_BATCH = 16;
+    static final int MINILM_MEMORY_STEPS = 3;
 
     private static final String LIBRARY_LOG_LEVEL = "org.slf4j.simpleLogger.log.io.dplora";
 
@@ -230,7 +238,35 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (selected.contains(Part.MEMORY)) {
+        boolean minilm = modelList.contains(BenchModel.MINILM);
+        if (selected.contains(Part.FORWARD) && minilm) {
+            attempt(report, "forward minilm vs onnxruntime", () -> {
+                progress("forward: all-MiniLM-L6-v2 B=" + MINILM_FORWARD_BATCH + " T=" + BenchModel.MINILM_T
+                        + ", DL4J vs onnxruntime (this JVM, interleaved)");
+                Map<String, Object> f = new OnnxForwardComparison(MINILM_FORWARD_BATCH, currentThreads(),
+                        quick ? 1 : 2, quick ? 2 : 5).run();
+                report.setForwardComparison(f);
+                progress(String.format(java.util.Locale.ROOT, "  DL4J %.0f ms, onnxruntime %.0f ms, ratio %.2f, "
+                                + "max |diff| %.2g", (Double) f.get("dl4j_forward_ms"),
+                        (Double) f.get("onnxruntime_forward_ms"), (Double) f.get("dl4j_over_onnxruntime"),
+                        (Double) f.get("max_abs_diff")));
+            });
+        }
+        if (selected.contains(Part.MEMORY) && minilm) {
+            for (String variant : BenchReport.MEMORY_VARIANTS) {
+                attempt(report, "memory minilm B=" + MINILM_MEMORY_BATCH + " " + variant, () -> {
+                    progress("memory: minilm B=" + MINILM_MEMORY_BATCH + " " + variant + " (fresh JVM, "
+                            + MINILM_MEMORY_STEPS + " steps)");
+                    Map<String, Object> m = runMemoryProbe(BenchModel.MINILM, variant, MINILM_MEMORY_BATCH,
+                            MINILM_MEMORY_STEPS);
+                    report.addMemory(BenchModel.MINILM.key(), MINILM_MEMORY_BATCH, variant, m);
+                    progress("  peak heap " + mib(m.get("peak_heap_used_bytes")) + " MiB, peak total "
+                            + mib(m.get("peak_total_bytes")) + " MiB, peak RSS " + mib(m.get("peak_rss_bytes"))
+                            + " MiB");
+                });
+            }
+        }
+        if (selected.contains(Part.MEMORY) && modelList.stream().anyMatch(m -> m != BenchModel.MINILM)) {
             int memSteps = orDefault(memorySteps, quick ? 5 : 100);
             for (int b : memB) {
                 for (String variant : BenchReport.MEMORY_VARIANTS) {
@@ -335,7 +371,13 @@ public final class BenchCommand implements Callable<Integer> {
     /** Runs a {@link MemoryProbe} in a fresh JVM with a fixed pre-touched heap and parses its JSON line. */
     private Map<String, Object> runMemoryProbe(BenchModel model, String variant, int batch, int steps)
             throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch",
+        // the MiniLM probe gets the heap the issue allows (4 GB) and room for ND4J's off-heap arrays
+        List<String> heap = model == BenchModel.MINILM
+                ? List.of("-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=12g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=16g")
+                : List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
+        List<String> cmd = new ArrayList<>(List.of(javaBinary()));
+        cmd.addAll(heap);
+        cmd.addAll(List.of(
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
                 MemoryProbe.class.getName(), model.key(), variant, String.valueOf(batch), String.valueOf(steps)));
         return Json.parseObject(lastLineOf(new ProcessBuilder(cmd), "memory probe " + variant + " B=" + batch));

@@ -4,6 +4,9 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import io.dplora.layers.LoRA;
+import io.dplora.transformers.BertGraph;
+import io.dplora.transformers.BertTargets;
+import io.dplora.transformers.MiniLM;
 import io.dplora.layers.LoRAMode;
 import io.dplora.layers.LoRASpec;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -24,6 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Random;
 
@@ -165,7 +170,56 @@ public enum BenchModel {
             return LoRA.apply(pretrained(seed), LoRASpec.builder().targets("conv1", "conv2", "dense1").rank(RANK)
                     .alpha(ALPHA).mode(LoRAMode.VANILLA).trainable("out").build());
         }
+    },
+
+    MINILM {
+        @Override
+        ComputationGraph pretrained(long seed) {
+            try {
+                // the real pretrained encoder (the seed only matters for the classifier's initialisation)
+                return BertGraph.withClassifier(MiniLM.encoder(), MiniLM.config(), 2, new Adam(1e-3));
+            } catch (IOException e) {
+                throw new UncheckedIOException("all-MiniLM-L6-v2 could not be loaded: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public DataSet data(int examples, long seed) {
+            Random r = new Random(seed);
+            float[][] ids = new float[examples][MINILM_T];
+            float[][] mask = new float[examples][MINILM_T];
+            int vocab = MiniLM.config().vocabSize();
+            for (int i = 0; i < examples; i++) {
+                ids[i][0] = MINILM_CLS;
+                for (int t = 1; t < MINILM_T; t++) {
+                    ids[i][t] = MINILM_FIRST_WORD_ID + r.nextInt(vocab - MINILM_FIRST_WORD_ID);
+                }
+                ids[i][MINILM_T - 1] = MINILM_SEP;
+                java.util.Arrays.fill(mask[i], 1f);
+            }
+            return new DataSet(Nd4j.createFromArray(ids), oneHot(examples, 2, r), Nd4j.createFromArray(mask), null);
+        }
+
+        @Override
+        public String description() {
+            return "all-MiniLM-L6-v2 (6 layers, hidden 384, 22.6 M frozen parameters), T=" + MINILM_T
+                    + " (every sequence full, like 90% of IMDb reviews), LoRA r=8 on query and value of every "
+                    + "layer, masked mean pooling, DP softmax head (2)";
+        }
+
+        @Override
+        public ComputationGraph loraNetwork(long seed) {
+            return LoRA.apply(pretrained(seed), LoRASpec.builder().targets(BertTargets.of())
+                    .rank(RANK).alpha(ALPHA).mode(LoRAMode.VANILLA).trainable(BertGraph.CLASSIFIER).build());
+        }
     };
+
+    /** Sequence length of the MiniLM benchmark (issue 11: T = 128). */
+    public static final int MINILM_T = 128;
+    static final int MINILM_CLS = 101;
+    static final int MINILM_SEP = 102;
+    /** Ids below this are [PAD], [unusedN] and special tokens; random "words" are drawn above it. */
+    static final int MINILM_FIRST_WORD_ID = 1000;
 
     /** Time steps of the sequence model. */
     public static final int SEQ_T = 64;
@@ -211,7 +265,7 @@ public enum BenchModel {
         try {
             return valueOf(k);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown model '" + key + "': use mlp, sequence or cnn");
+            throw new IllegalArgumentException("unknown model '" + key + "': use mlp, sequence, cnn or minilm");
         }
     }
 

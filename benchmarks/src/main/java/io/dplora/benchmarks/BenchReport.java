@@ -44,6 +44,7 @@ public final class BenchReport {
     private final List<String> errors = new ArrayList<>();
     private final Map<String, double[]> pairedRatios = new LinkedHashMap<>();
     private final Map<String, Object> breakdowns = new LinkedHashMap<>();
+    private Map<String, Object> forwardComparison;
     private String profile;
     private String loadAverageEnd = "unknown";
     private String command = "";
@@ -84,6 +85,11 @@ public final class BenchReport {
     /** Adds the breakdown of the DP step of one model and batch ({@link DPStepBreakdown}). */
     public void addBreakdown(String model, int batch, Map<String, Object> breakdown) {
         breakdowns.put(model + "_b" + batch, breakdown);
+    }
+
+    /** Sets the DL4J-vs-onnxruntime forward figures ({@link OnnxForwardComparison}). */
+    public void setForwardComparison(Map<String, Object> figures) {
+        this.forwardComparison = new LinkedHashMap<>(figures);
     }
 
     /** Sets the textual report of a sampling profiler run on the DP step. */
@@ -228,6 +234,13 @@ public final class BenchReport {
                         memoryRatio(model, b, "peak_rss_bytes"));
             }
         }
+        if (forwardComparison != null) {
+            j.put("minilm_forward_dl4j_ms", forwardComparison.get("dl4j_forward_ms"));
+            j.put("minilm_forward_onnxruntime_ms", forwardComparison.get("onnxruntime_forward_ms"));
+            j.put("minilm_forward_dl4j_over_onnxruntime", forwardComparison.get("dl4j_over_onnxruntime"));
+            j.put("minilm_forward_max_abs_diff", forwardComparison.get("max_abs_diff"));
+            j.put("minilm_forward", forwardComparison);
+        }
         j.put("targets", targets(j));
         if (!errors.isEmpty()) {
             j.put("errors", new ArrayList<>(errors));
@@ -260,6 +273,10 @@ public final class BenchReport {
         target(t, j, "rdp_epsilon_10k_ms", "<", 1);
         target(t, j, "rdp_calibration_ms", "<", 50);
         target(t, j, "pld_epsilon_10k_ms", "<", 500);
+        // issue 11: the real transformer
+        target(t, j, "minilm_forward_dl4j_over_onnxruntime", "<=", 1.3);
+        target(t, j, "minilm_b32_dp_over_nonprivate", "<=", 1.15);
+        target(t, j, "memory_minilm_b16_dp_peak_heap_used_bytes", "<=", 4.0 * (1L << 30));
         return t;
     }
 
@@ -355,6 +372,15 @@ public final class BenchReport {
                             fmt(memoryRatio(model, b, "peak_rss_bytes"), "%.3f")));
                 }
             }
+        }
+        if (forwardComparison != null) {
+            sb.append(String.format(Locale.ROOT, "%nForward of all-MiniLM-L6-v2 (B = %s, T = %s, %s threads; "
+                            + "medians, ms): DL4J %.1f, onnxruntime %.1f, ratio %.3f, max |diff| %.2g%n",
+                    forwardComparison.get("batch"), forwardComparison.get("sequence_length"),
+                    forwardComparison.get("threads"), (Double) forwardComparison.get("dl4j_forward_ms"),
+                    (Double) forwardComparison.get("onnxruntime_forward_ms"),
+                    (Double) forwardComparison.get("dl4j_over_onnxruntime"),
+                    (Double) forwardComparison.get("max_abs_diff")));
         }
         if (!accountant.isEmpty()) {
             sb.append("\nAccountant (median ms)\n");

@@ -27,6 +27,7 @@ public record BertConfig(int vocabSize, int hidden, int layers, int heads, int i
 
     /** all-MiniLM-L6-v2 (and every BERT-style MiniLM of that size). */
     public static BertConfig miniLmL6() {
-        return new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12);
+        // the ONNX export stores the LayerNorm epsilon as float32 1e-12, which BertImport reads as this double
+        return new BertConfig(30522, 384, 6, 12, 1536, 512, 2, (double) 1e-12f);
     }
 }

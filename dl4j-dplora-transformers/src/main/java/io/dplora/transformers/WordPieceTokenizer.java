@@ -140,10 +140,19 @@ public final class WordPieceTokenizer {
      * @return {@code [CLS] pieces [SEP]} with the pieces truncated to maxLength - 2 as {@code truncation} says
      */
     public int[] encode(String text, int maxLength, Truncation truncation) {
+        return encode(wordPieces(text), maxLength, truncation);
+    }
+
+    /**
+     * @param pieces    word-piece ids of one text ({@link #wordPieces})
+     * @param maxLength the longest output, special tokens included (&ge; 3)
+     * @return {@code [CLS] pieces [SEP]} with the pieces truncated to maxLength - 2 as {@code truncation} says
+     */
+    public int[] encode(int[] pieces, int maxLength, Truncation truncation) {
         if (maxLength < 3) {
             throw new IllegalArgumentException("maxLength must be >= 3, got " + maxLength);
         }
-        int[] p = wordPieces(text);
+        int[] p = pieces;
         int budget = maxLength - 2;
         int[] kept;
         if (p.length <= budget) {

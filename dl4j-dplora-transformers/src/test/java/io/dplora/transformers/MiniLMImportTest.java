@@ -80,6 +80,15 @@ class MiniLMImportTest {
         assertEquals(-0.772516, q.minNumber().doubleValue(), 1e-6);
     }
 
+    @Test
+    void importedEncoderIsTheBertGraphOfMiniLmsPublishedConfiguration() {
+        // withClassifier rebuilds the graph from the config and refuses any layer that differs from the imported one
+        ComputationGraph classifier = BertGraph.withClassifier(net, MiniLM.config(), 2,
+                new org.nd4j.linalg.learning.config.Adam(1e-3));
+        assertEquals(net.getLayer("encoder.layer.5.output.LayerNorm").params(),
+                classifier.getLayer("encoder.layer.5.output.LayerNorm").params());
+    }
+
     private static long countImported() {
         return net.numParams();
     }

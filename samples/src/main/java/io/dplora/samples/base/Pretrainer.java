@@ -31,7 +31,9 @@ public final class Pretrainer {
         ComputationGraph net = task.buildBase(data, settings);
         ShuffledBatches batches = new ShuffledBatches(data.publicTrain(), settings.batchSize(), settings.seed());
         double accuracy = Double.NaN;
-        for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+        // a task whose buildBase fitted the base already (on frozen features) is only evaluated here
+        int epochs = task.buildBaseTrainsHead() ? 0 : settings.epochs();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             double lossSum = 0;
             long examples = 0;
             batches.reset();
@@ -46,9 +48,14 @@ public final class Pretrainer {
                     bar.step();
                 }
             }
-            accuracy = Evaluator.evaluate(net, data.publicTest()).accuracy();
+            accuracy = Evaluator.evaluate(net, data.publicTest(), task.evaluationBatch()).accuracy();
             out.printf("pretrain %s epoch %d/%d: loss %.4f, public test accuracy %.4f%n", task.name(), epoch,
                     settings.epochs(), lossSum / examples, accuracy);
+        }
+        if (epochs == 0) {
+            accuracy = Evaluator.evaluate(net, data.publicTest(), task.evaluationBatch()).accuracy();
+            out.printf("base %s: head fitted on the public labelled examples, public test accuracy %.4f%n",
+                    task.name(), accuracy);
         }
         return new Trained(net, accuracy, (System.nanoTime() - start) / 1e9);
     }

@@ -6,6 +6,7 @@ import io.dplora.samples.run.RunSettings;
 import io.dplora.samples.task.FineTuneDefaults;
 import io.dplora.samples.task.Task;
 import io.dplora.samples.task.Tasks;
+import io.dplora.transformers.Truncation;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -15,7 +16,7 @@ import java.nio.file.Path;
 final class RunOptions {
 
     @Option(names = "--task", defaultValue = "fashion", paramLabel = "TASK",
-            description = "imdb, spam, fashion or fashion-cnn; <task>-rehearsal for the public rehearsal used to "
+            description = "imdb, spam, fashion, fashion-cnn or imdb-minilm; <task>-rehearsal for the public rehearsal used to "
                     + "choose settings (default: ${DEFAULT-VALUE})")
     String task;
 
@@ -71,6 +72,19 @@ final class RunOptions {
                     + "accuracy on the held-out N instead of the private test split")
     Integer validation;
 
+    @Option(names = "--max-tokens", paramLabel = "T",
+            description = "imdb-minilm: word-piece ids per review, [CLS] and [SEP] included (default: 128)")
+    Integer maxTokens;
+
+    @Option(names = "--truncation", paramLabel = "HOW",
+            description = "imdb-minilm: which pieces of a longer review are kept: head, or head_tail (a quarter "
+                    + "from the start, the rest from the end) (default: head)")
+    Truncation truncation;
+
+    @Option(names = "--private-train", paramLabel = "N",
+            description = "imdb-minilm: private training reviews used (default: 2000)")
+    Integer privateTrain;
+
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "data folder (default: $DPLORA_DATA, else ~/.cache/dplora)")
     Path dataDir;
@@ -82,7 +96,9 @@ final class RunOptions {
     /** @return the task, or a usage error naming the known tasks. */
     Task task(CommandLine cl) {
         try {
-            return Tasks.byName(task);
+            Task t = Tasks.byName(task);
+            return maxTokens == null && truncation == null && privateTrain == null ? t
+                    : t.withTextOptions(maxTokens, truncation, privateTrain);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }

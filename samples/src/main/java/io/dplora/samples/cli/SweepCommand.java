@@ -151,7 +151,12 @@ final class SweepCommand implements Callable<Integer> {
                                 }
                             }
                         }
-                        if (!noBaseline || ms.contains(Method.NONE)) {
+                        for (Method m : ms) {
+                            if (!m.isPrivate()) {
+                                out.add(s.withMethod(m));
+                            }
+                        }
+                        if (!noBaseline && !ms.contains(Method.NONE)) {
                             out.add(s.withMethod(Method.NONE));
                         }
                     }

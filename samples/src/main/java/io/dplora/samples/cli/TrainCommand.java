@@ -40,7 +40,8 @@ final class TrainCommand implements Callable<Integer> {
     RunOptions options;
 
     @Option(names = "--method", defaultValue = "vanilla", paramLabel = "M",
-            description = "vanilla (DP, A and B trained), ffa (DP, A frozen) or none (non-private) "
+            description = "vanilla (DP, A and B trained), ffa (DP, A frozen), none (non-private LoRA) or probe "
+                    + "(non-private, no adapters: only the head trained on the frozen base) "
                     + "(default: ${DEFAULT-VALUE})")
     String method;
 

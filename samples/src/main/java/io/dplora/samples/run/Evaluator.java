@@ -14,7 +14,8 @@ import org.nd4j.linalg.dataset.DataSet;
  */
 public final class Evaluator {
 
-    private static final int BATCH = 512;
+    /** Default examples per inference pass. */
+    public static final int BATCH = 512;
 
     private Evaluator() {
     }
@@ -25,10 +26,21 @@ public final class Evaluator {
      * @return DL4J's evaluation of all examples (prediction = arg max of the output)
      */
     public static Evaluation evaluate(ComputationGraph net, IndexedDataSource source) {
+        return evaluate(net, source, BATCH);
+    }
+
+    /**
+     * @param batch examples per inference pass (a transformer is faster on small batches: its attention scores grow
+     *              with batch x T^2)
+     */
+    public static Evaluation evaluate(ComputationGraph net, IndexedDataSource source, int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("evaluation batch must be >= 1, got " + batch);
+        }
         int n = source.size();
         Evaluation evaluation = null;
-        for (int start = 0; start < n; start += BATCH) {
-            int b = Math.min(BATCH, n - start);
+        for (int start = 0; start < n; start += batch) {
+            int b = Math.min(batch, n - start);
             int[] idx = new int[b];
             for (int j = 0; j < b; j++) {
                 idx[j] = start + j;

@@ -57,7 +57,7 @@ public final class FineTuner {
             scored = data.privateTest();
         }
         String split = s.scoredSplit();
-        double before = Evaluator.evaluate(net, scored).accuracy();
+        double before = Evaluator.evaluate(net, scored, task.evaluationBatch()).accuracy();
         TrainingLoop loop = s.method().isPrivate() ? new PrivateLoop(net, train, s) : new NonPrivateLoop(net, train, s);
         out.printf("fine-tuning %s: %s LoRA r=%d (alpha %s) on %d private training examples, %s; %s accuracy "
                         + "before fine-tuning %.4f%s%n", task.name(), s.method().label(), s.rank(),
@@ -73,7 +73,7 @@ public final class FineTuner {
         while (loop.hasNextEpoch()) {
             epoch++;
             double loss = loop.runEpoch("epoch " + epoch + "/" + planned);
-            metrics = Evaluator.evaluate(net, scored);
+            metrics = Evaluator.evaluate(net, scored, task.evaluationBatch());
             losses.add(loss);
             accuracies.add(metrics.accuracy());
             Double eps = loop.epsilon();
@@ -85,7 +85,7 @@ public final class FineTuner {
                     s.method().isPrivate() ? "logical steps" : "steps", loop.steps());
         }
         if (metrics == null) {
-            metrics = Evaluator.evaluate(net, scored);
+            metrics = Evaluator.evaluate(net, scored, task.evaluationBatch());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         boolean binary = task.reportsBinaryMetrics();
@@ -112,8 +112,11 @@ public final class FineTuner {
      * reaches ND4J's generator as 0).
      */
     static ComputationGraph convert(Task task, ComputationGraph base, RunSettings s) {
-        LoRASpec spec = LoRASpec.builder()
-                .targets(task.loraTargets().toArray(String[]::new))
+        LoRASpec.Builder b = LoRASpec.builder();
+        if (s.method().hasAdapters()) {
+            b.targets(task.loraTargets().toArray(String[]::new));
+        }
+        LoRASpec spec = b
                 .rank(s.rank())
                 .alpha(s.alpha())
                 .mode(s.method().loraMode())

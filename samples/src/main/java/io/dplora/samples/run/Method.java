@@ -11,7 +11,12 @@ public enum Method {
     /** DP-SGD, A frozen at its random initialisation, only B trained (plus the DP head): FFA-LoRA. */
     FFA(LoRAMode.FFA, true),
     /** The same LoRA network (A and B trained) with ordinary, non-private training: the reference line. */
-    NONE(LoRAMode.VANILLA, false);
+    NONE(LoRAMode.VANILLA, false),
+    /**
+     * The frozen-base baseline: no adapters, only the head trained, non-private (a linear probe when the head is one
+     * output layer on a frozen encoder).
+     */
+    PROBE(LoRAMode.VANILLA, false);
 
     private final LoRAMode mode;
     private final boolean privateTraining;
@@ -31,6 +36,11 @@ public enum Method {
         return privateTraining;
     }
 
+    /** @return whether the method puts LoRA adapters on the task's targets (all but {@link #PROBE}). */
+    public boolean hasAdapters() {
+        return this != PROBE;
+    }
+
     /** @return the command-line spelling, e.g. {@code ffa}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
@@ -43,6 +53,6 @@ public enum Method {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown method '" + s + "' (choose from vanilla, ffa, none)");
+        throw new IllegalArgumentException("unknown method '" + s + "' (choose from vanilla, ffa, none, probe)");
     }
 }

@@ -86,6 +86,22 @@ public final class RehearsalTask implements Task {
     }
 
     @Override
+    public int evaluationBatch() {
+        return task.evaluationBatch();
+    }
+
+    @Override
+    public boolean buildBaseTrainsHead() {
+        return task.buildBaseTrainsHead();
+    }
+
+    @Override
+    public Task withTextOptions(Integer maxTokens, io.dplora.transformers.Truncation truncation,
+                                Integer privateTrain) {
+        return new RehearsalTask(task.withTextOptions(maxTokens, truncation, privateTrain));
+    }
+
+    @Override
     public boolean reportsBinaryMetrics() {
         return task.reportsBinaryMetrics();
     }

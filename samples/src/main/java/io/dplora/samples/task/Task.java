@@ -72,6 +72,32 @@ public interface Task {
     /** @return the default fine-tuning settings. */
     FineTuneDefaults fineTuneDefaults();
 
+    /**
+     * @return true when {@link #buildBase} already fits the base on the public labelled data (imdb-minilm fits its
+     *         classifier on the frozen encoder's embeddings), so pretraining only evaluates it; false (default) when
+     *         the base is trained by the generic pretraining loop
+     */
+    default boolean buildBaseTrainsHead() {
+        return false;
+    }
+
+    /**
+     * The task with other text settings ({@code --max-tokens}, {@code --truncation}, {@code --private-train}); null
+     * keeps a setting. Only tasks with a tokenizer of their own take them.
+     *
+     * @throws IllegalArgumentException naming the task when it has no such settings
+     */
+    default Task withTextOptions(Integer maxTokens, io.dplora.transformers.Truncation truncation,
+                                 Integer privateTrain) {
+        throw new IllegalArgumentException("--max-tokens, --truncation and --private-train apply to imdb-minilm "
+                + "only, not to task " + name());
+    }
+
+    /** @return examples per inference pass when the task's test splits are scored */
+    default int evaluationBatch() {
+        return io.dplora.samples.run.Evaluator.BATCH;
+    }
+
     /** @return whether F1 and balanced accuracy are reported (binary tasks with unequal classes, e.g. spam). */
     boolean reportsBinaryMetrics();
 }

@@ -6,7 +6,8 @@ import java.util.Locale;
 /** The tasks the samples know, by name. */
 public final class Tasks {
 
-    private static final List<Task> ALL = List.of(new FashionTask(), new SpamTask(), new ImdbTask(), new FashionCnnTask());
+    private static final List<Task> ALL = List.of(new FashionTask(), new SpamTask(), new ImdbTask(), new FashionCnnTask(),
+            new ImdbMiniLmTask());
 
     private Tasks() {
     }
