@@ -65,7 +65,13 @@ class BadArgumentsTest {
             "--limit 100 --batch 256|must not exceed --limit",
             "--method sgd|unknown method",
             "--rank eight|rank",
-            "--no-such-option|no-such-option"})
+            "--no-such-option|no-such-option",
+            "--task fashion --max-tokens 64|apply to imdb-minilm only",
+            "--task imdb --private-train 100|apply to imdb-minilm only",
+            "--task imdb-minilm --max-tokens 600|--max-tokens must be in [3, 512]",
+            "--task imdb-minilm --max-tokens 2|--max-tokens must be in [3, 512]",
+            "--task imdb-minilm --private-train 0|--private-train must be >= 1",
+            "--task imdb-minilm --truncation middle|truncation"})
     void trainRejectsBadArgumentsWithExitCode2AndWritesNothing(String spec) throws IOException {
         String[] parts = spec.split("\\|");
         List<String> args = new ArrayList<>(List.of("train"));
