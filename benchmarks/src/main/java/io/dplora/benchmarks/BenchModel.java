@@ -210,7 +210,8 @@ public enum BenchModel {
         @Override
         public ComputationGraph loraNetwork(long seed) {
             return LoRA.apply(pretrained(seed), LoRASpec.builder().targets(BertTargets.of())
-                    .rank(RANK).alpha(ALPHA).mode(LoRAMode.VANILLA).trainable(BertGraph.CLASSIFIER).build());
+                    .rank(RANK).alpha(ALPHA).mode(LoRAMode.VANILLA).trainable(BertGraph.CLASSIFIER).updater(new Adam(1e-3))
+                    .build());
         }
     };
 

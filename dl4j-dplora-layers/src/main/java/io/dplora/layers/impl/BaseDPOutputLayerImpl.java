@@ -59,7 +59,7 @@ public abstract class BaseDPOutputLayerImpl<C extends BaseDPOutputLayer> extends
         INDArray w = getParamWithNoise(W, true, mgr);
         INDArray z = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[]{layout.rows(), layerConf().getNOut()}, 'c');
-        x.mmuli(w, z);
+        RowProducts.multiplyInto(x, w, z);
         if (hasBias()) {
             z.addiRowVector(getParamWithNoise(B, true, mgr));
         }

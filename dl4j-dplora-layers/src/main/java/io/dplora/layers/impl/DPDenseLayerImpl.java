@@ -41,7 +41,7 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
         f.layout = layout;
         f.x = layout.toRows(input, dataType, mgr, type);
         f.z = mgr.createUninitialized(type, dataType, new long[]{layout.rows(), layerConf().getNOut()}, 'c');
-        f.x.mmuli(getParam(W), f.z);
+        RowProducts.multiplyInto(f.x, getParam(W), f.z);
         if (layerConf().hasBias()) {
             f.z.addiRowVector(getParam(B));
         }

@@ -48,7 +48,7 @@ public class DPRnnOutputLayerImpl extends BaseDPOutputLayerImpl<DPRnnOutputLayer
         INDArray x = layout.toRows(input, dataType, mgr, ArrayType.FF_WORKING_MEM);
         INDArray z = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
                 new long[]{layout.rows(), layerConf().getNOut()}, 'c');
-        x.mmuli(getParamWithNoise(W, training, mgr), z);
+        RowProducts.multiplyInto(x, getParamWithNoise(W, training, mgr), z);
         if (hasBias()) {
             z.addiRowVector(getParamWithNoise(B, training, mgr));
         }

@@ -81,9 +81,9 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
             f.xLora.assign(f.x).muli(f.loraMask);
         }
         f.u = mgr.createUninitialized(type, dataType, new long[]{n, c.getRank()}, 'c');
-        f.xLora.mmuli(getParam(A), f.u);
+        RowProducts.multiplyInto(f.xLora, getParam(A), f.u);
         f.z = mgr.createUninitialized(type, dataType, new long[]{n, c.getNOut()}, 'c');
-        f.x.mmuli(getParam(W), f.z);
+        RowProducts.multiplyInto(f.x, getParam(W), f.z);
         if (c.hasBias()) {
             f.z.addiRowVector(getParam(B_BIAS));
         }
