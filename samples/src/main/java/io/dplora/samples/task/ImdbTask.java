@@ -138,8 +138,11 @@ public final class ImdbTask implements Task {
 
     /**
      * The base before label training: the embedding holds word vectors learnt without labels from the unlabelled
-     * public text ({@link PublicWordVectors}, seeded with the pretraining seed) and stays frozen in pretraining (NoOp
-     * updater); the layers above are randomly initialised. Without unlabelled text (tests) the embedding keeps its
+     * public text ({@link PublicWordVectors}, seeded with the pretraining seed); the layers above are randomly
+     * initialised. The embedding's NoOp updater does NOT keep it fixed in pretraining: DL4J 1.0.0-M2.1 applies a
+     * NoOp layer's raw gradient (plain SGD at rate 1), so the word vectors are tuned along on the public labelled
+     * reviews (public data only; in DP fine-tuning {@code LoRA.apply} freezes the embedding for real). Kept as is:
+     * the published imdb results were made with this base. Without unlabelled text (tests) the embedding keeps its
      * random initialisation.
      */
     @Override
