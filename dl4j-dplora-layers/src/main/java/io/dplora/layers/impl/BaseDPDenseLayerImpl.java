@@ -99,7 +99,9 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
         cache = null;
         applyDropOutIfNecessary(training, mgr);
         RowLayout layout = layout();
-        ArrayType zType = training ? ArrayType.INPUT : (layout.isSequence() ? ArrayType.FF_WORKING_MEM : ArrayType.ACTIVATIONS);
+        // inference: rows in the activations workspace when they already have the activation's layout (no copy)
+        ArrayType zType = training ? ArrayType.INPUT
+                : (layout.rowsAreActivationLayout() ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM);
         Forward f = forwardRows(layout, training, mgr, zType);
         INDArray out;
         if (training) {

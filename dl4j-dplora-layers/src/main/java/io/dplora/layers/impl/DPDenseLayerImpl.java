@@ -39,7 +39,8 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
     protected Forward forwardRows(RowLayout layout, boolean training, LayerWorkspaceMgr mgr, ArrayType type) {
         Forward f = new Forward();
         f.layout = layout;
-        f.x = layout.toRows(input, dataType, mgr, type);
+        f.x = training ? layout.toRows(input, dataType, mgr, type)
+                : layout.toRowsForInference(input, dataType, mgr, type);
         f.z = mgr.createUninitialized(type, dataType, new long[]{layout.rows(), layerConf().getNOut()}, 'c');
         RowProducts.multiplyInto(f.x, getParam(W), f.z);
         if (layerConf().hasBias()) {

@@ -71,7 +71,8 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
         LoRADenseLayer c = layerConf();
         LoRAForward f = new LoRAForward();
         f.layout = layout;
-        f.x = layout.toRows(input, dataType, mgr, type);
+        f.x = training ? layout.toRows(input, dataType, mgr, type)
+                : layout.toRowsForInference(input, dataType, mgr, type);
         long n = layout.rows();
         f.xLora = f.x;
         if (training && c.getLoraDropout() > 0) {

@@ -83,14 +83,35 @@ final class RowLayout {
         return mgr.dup(type, exampleMajor, 'c').reshape('c', rows(), features);
     }
 
-    /** @return the activation [mb, n, T] (NCW) or [mb, T, n] (NWC) for a 'c'-ordered row matrix, in {@code type} */
+    /**
+     * The row matrix for an inference pass, which keeps nothing for a backward pass: a reshaped view of an NWC
+     * input that is already a contiguous 'c' array (no copy), otherwise {@link #toRows}.
+     */
+    INDArray toRowsForInference(INDArray in, DataType dataType, LayerWorkspaceMgr mgr, ArrayType type) {
+        if (sequence && format == RNNFormat.NWC && in.dataType() == dataType && in.ordering() == 'c' && !in.isView()) {
+            return in.reshape('c', rows(), in.size(2));
+        }
+        return toRows(in, dataType, mgr, type);
+    }
+
+    /** @return whether {@link #fromRows} can return a 'c' row matrix's memory as the activation (NWC, or 2D) */
+    boolean rowsAreActivationLayout() {
+        return !sequence || format == RNNFormat.NWC;
+    }
+
+    /**
+     * @return the activation [mb, n, T] (NCW) or [mb, T, n] (NWC) for a 'c'-ordered row matrix, in {@code type}
+     *         (NWC: a reshape of the rows, copied only when they are not already in {@code type}'s workspace)
+     */
     INDArray fromRows(INDArray rows, LayerWorkspaceMgr mgr, ArrayType type) {
         if (!sequence) {
             return mgr.leverageTo(type, rows);
         }
         INDArray r3 = rows.reshape('c', examples, steps, rows.size(1));
-        INDArray out = format == RNNFormat.NWC ? r3 : r3.permute(0, 2, 1);
-        return mgr.dup(type, out, 'c');
+        if (format == RNNFormat.NWC) {
+            return mgr.leverageTo(type, r3);
+        }
+        return mgr.dup(type, r3.permute(0, 2, 1), 'c');
     }
 
     /**
