@@ -72,7 +72,7 @@ public final class MarkdownTable {
         for (double x : xs) {
             b.append("| ").append(t.sweep().equals("method") ? "" : ResultPlots.fmt(x));
             for (String m : methods) {
-                double key = epsilonSweep && m.equals("none") ? Double.NaN : x;
+                double key = epsilonSweep && SweepTable.nonPrivate(m) ? Double.NaN : x;
                 b.append(" | ").append(cell(t, m, key, metric));
             }
             b.append(" |\n");

@@ -40,7 +40,7 @@ public final class ResultPlots {
     /** Sideways shift between the methods' points in an accuracy chart, in units of the spacing of swept values. */
     private static final double SIDE_STEP = 0.07;
     private static final Map<String, Color> COLORS = Map.of("vanilla", new Color(0x1f77b4),
-            "ffa", new Color(0xd62728), "none", new Color(0x2ca02c));
+            "ffa", new Color(0xd62728), "none", new Color(0x2ca02c), "probe", new Color(0x7f7f7f));
 
     private ResultPlots() {
     }
@@ -118,7 +118,7 @@ public final class ResultPlots {
         List<String> methods = t.methods();
         for (int mi = 0; mi < methods.size(); mi++) {
             String m = methods.get(mi);
-            boolean reference = t.sweep().equals("epsilon") && m.equals("none");
+            boolean reference = t.sweep().equals("epsilon") && SweepTable.nonPrivate(m);
             double offset = SIDE_STEP * (mi - (methods.size() - 1) / 2.0);
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
@@ -219,7 +219,7 @@ public final class ResultPlots {
 
     private static String pointLabel(SweepTable t, String m, double x) {
         return switch (t.sweep()) {
-            case "epsilon" -> m.equals("none") ? "" : ", epsilon " + fmt(x);
+            case "epsilon" -> SweepTable.nonPrivate(m) ? "" : ", epsilon " + fmt(x);
             case "rank" -> ", rank " + fmt(x);
             case "lr" -> ", lr " + fmt(x);
             default -> "";
@@ -253,6 +253,7 @@ public final class ResultPlots {
         return switch (method) {
             case "vanilla" -> "DP vanilla LoRA";
             case "ffa" -> "DP FFA-LoRA";
+            case "probe" -> "non-private frozen-base probe (head only)";
             default -> "non-private LoRA";
         };
     }

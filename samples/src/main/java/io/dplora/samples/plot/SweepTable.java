@@ -19,10 +19,18 @@ public final class SweepTable {
     private final String sweep;
     private final Map<String, TreeMap<Double, List<RunResult>>> groups = new LinkedHashMap<>();
 
+    /** The methods a table can hold, in display order. */
+    static final List<String> METHODS = List.of("vanilla", "ffa", "none", "probe");
+
+    /** @return whether a method trains without DP (its runs have no target epsilon) */
+    static boolean nonPrivate(String method) {
+        return method.equals("none") || method.equals("probe");
+    }
+
     /** Groups the runs of a results file. */
     public SweepTable(SweepResults results) {
         this.sweep = results.sweep();
-        for (String m : List.of("vanilla", "ffa", "none")) {
+        for (String m : METHODS) {
             for (RunResult r : results.runs()) {
                 if (r.method().equals(m)) {
                     groups.computeIfAbsent(m, k -> new TreeMap<>()).computeIfAbsent(x(r), k -> new ArrayList<>())
@@ -47,7 +55,7 @@ public final class SweepTable {
         return sweep;
     }
 
-    /** @return the methods present, in the order vanilla, ffa, none. */
+    /** @return the methods present, in the order vanilla, ffa, none, probe. */
     public List<String> methods() {
         return new ArrayList<>(groups.keySet());
     }

@@ -65,6 +65,26 @@ class SweepCommandTest {
     }
 
     @Test
+    void epsilonSweepRunsTheListedNonPrivateMethodsOnceAndTheProbeTrainsOnlyTheHead() throws IOException {
+        Path f = tmp.resolve("fashion-epsilon.json");
+        CliRunner.Result res = CliRunner.run("sweep", "epsilon", "--task", "fashion", "--methods", "ffa,probe",
+                "--epsilons", "4", "--seeds", "1", "--limit", "1500", "--epochs", "1", "--batch", "100", "--lr", "0.02",
+                "--data-dir", TestFolders.data().toString(), "--cache-dir", TestFolders.bases().toString(),
+                "--output", f.toString());
+        assertEquals(0, res.exitCode(), res.err());
+        SweepResults r = SweepResults.read(f);
+        // ffa at epsilon 4, then the listed non-private method, then the non-private LoRA baseline
+        assertEquals(List.of("ffa", "probe", "none"), r.runs().stream().map(RunResult::method).toList());
+        RunResult probe = r.runs().get(1);
+        RunResult none = r.runs().get(2);
+        assertEquals(null, probe.epsilonSpent(), "the probe is not private");
+        // fashion's head: dense 128 -> 5 classes = 645 coordinates; LoRA adds its adapters
+        assertEquals(128 * 5 + 5, probe.trainableParameters());
+        assertTrue(none.trainableParameters() > probe.trainableParameters());
+        assertTrue(probe.testAccuracy() > 0.4, "the probe learns: " + probe);
+    }
+
+    @Test
     void refusesToMixSweepsInOneFile() throws IOException {
         Path f = tmp.resolve("other.json");
         SweepResults.start("rank", "fashion", "x", "y").write(f);

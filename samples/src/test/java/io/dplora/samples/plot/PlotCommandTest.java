@@ -43,6 +43,8 @@ class PlotCommandTest {
             }
             runs.add(SyntheticResults.run("fashion", "none", 8, null, seed, 0.90 + 0.01 * seed, null,
                     List.of(0.9, 0.3, 0.2)));
+            runs.add(SyntheticResults.run("fashion", "probe", 8, null, seed, 0.70 + 0.01 * seed, null,
+                    List.of(0.9, 0.8, 0.7)));
         }
         Path f = tmp.resolve("fashion-epsilon.json");
         SyntheticResults.sweep("epsilon", "fashion", runs).write(f);
@@ -72,7 +74,8 @@ class PlotCommandTest {
         CliRunner.Result r = CliRunner.run("plot", eps.toString(), rank.toString(), "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         for (String name : List.of("fashion-epsilon-accuracy", "fashion-epsilon-loss-vanilla",
-                "fashion-epsilon-loss-ffa", "fashion-epsilon-loss-none", "spam-rank-accuracy", "spam-rank-loss-vanilla",
+                "fashion-epsilon-loss-ffa", "fashion-epsilon-loss-none", "fashion-epsilon-loss-probe",
+                "spam-rank-accuracy", "spam-rank-loss-vanilla",
                 "spam-rank-loss-ffa", "spam-rank-loss-none")) {
             Path png = out.resolve(name + ".png");
             assertTrue(Files.isRegularFile(png), png + " missing; stdout: " + r.out());
@@ -82,8 +85,10 @@ class PlotCommandTest {
             assertTrue(distinctColours(img) > 10, name + " looks blank");
         }
         // vanilla at epsilon 4: 0.78 + 0.02 + 0.002 * {0, 1, 2}: mean 0.802, std 0.002
-        assertTrue(r.out().contains("| 4 | 80.20 ± 0.20 (n=3) | 82.20 ± 0.20 (n=3) | 91.00 ± 1.00 (n=3) |"),
-                r.out());
+        // the non-private columns (LoRA, and the frozen-base probe) are the same on every epsilon row
+        assertTrue(r.out().contains("| 4 | 80.20 ± 0.20 (n=3) | 82.20 ± 0.20 (n=3) | 91.00 ± 1.00 (n=3) | "
+                + "71.00 ± 1.00 (n=3) |"), r.out());
+        assertTrue(r.out().contains("non-private frozen-base probe (head only)"), r.out());
         // spam rank 16, none: 0.916 + {0, 0.01}: mean 92.10, std 0.7071 (in %); F1 table present for spam
         assertTrue(r.out().contains("| 16 | 92.10 ± 0.71 (n=2) | 92.10 ± 0.71 (n=2) | 92.10 ± 0.71 (n=2) |"),
                 r.out());

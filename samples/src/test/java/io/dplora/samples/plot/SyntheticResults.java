@@ -13,7 +13,7 @@ final class SyntheticResults {
 
     static RunResult run(String task, String method, int rank, Double epsilon, long seed, double accuracy,
                          Double f1, List<Double> losses) {
-        boolean dp = !method.equals("none");
+        boolean dp = !method.equals("none") && !method.equals("probe");
         return new RunResult(task, method, rank, 16, dp ? epsilon : null, dp ? epsilon * 0.99 : null, 1e-5, dp ? "PLD" : null,
                 dp ? 1.1 : null, dp ? 0.03 : null, 100, accuracy, f1, f1 == null ? null : accuracy - 0.01, 12.5,
                 losses.size(), 1024, 512, 2e-3, 1.0, seed, true, false, null, null, 30000, 12037, 0, losses,
