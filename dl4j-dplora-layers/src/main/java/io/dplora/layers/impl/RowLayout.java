@@ -115,7 +115,8 @@ final class RowLayout {
     }
 
     /**
-     * @return a per-row mask column [rows, 1] for a per-step mask (sequence: [mb, T]; 2D: [mb, 1]), or null.
+     * @return a per-row mask column [rows, 1] for a per-step mask (sequence: [mb, T]; 2D: [mb, 1]), or null (no mask,
+     *         or a sequence mask of ones only).
      * @throws DL4JInvalidInputException for a mask of another shape
      */
     INDArray maskRows(INDArray mask, DataType dataType, String layerId) {
@@ -127,6 +128,9 @@ final class RowLayout {
                 return mask.castTo(dataType);
             }
         } else if (mask.rank() == 2 && mask.size(0) == examples && mask.size(1) == steps) {
+            if (mask.minNumber().doubleValue() == 1.0 && mask.maxNumber().doubleValue() == 1.0) {
+                return null; // every step is real: multiplying by the mask would change nothing
+            }
             return mask.castTo(dataType).dup('c').reshape('c', rows(), 1);
         }
         throw new DL4JInvalidInputException("Mask of shape " + Arrays.toString(mask.shape())

@@ -99,7 +99,7 @@ public class MultiHeadSelfAttentionVertexImpl extends BaseGraphVertex {
         Nd4j.matmul(q, k, s, false, true, false);
         s.divi(scale);
         INDArray mask = GraphInputMask.of(graph, maskInput, vertexName, mb, t, dataType);
-        if (mask != null) {
+        if (mask != null && mask.minNumber().doubleValue() != 1.0) {
             INDArray maskTerm = mask.rsub(1.0).muli(MultiHeadSelfAttentionVertex.MASK_VALUE);
             Nd4j.getExecutioner().exec(new BroadcastAddOp(s, maskTerm, s, 0, 3));
         }
