@@ -6,6 +6,7 @@ import io.dplora.layers.grad.TrainableParameters;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -34,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * DPEmbeddingSequenceLayer (issue 13): the embedding matrix trained with exact per-example gradients. Repeated tokens
  * within an example (summed before the norm), masked steps, gradient checks in double, per-example norms and clipped
  * sums against the batch-of-one loop to 1e-10, the forward pass equal to DL4J's layer, LoRA.apply converting a stock
- * embedding listed as trainable, and a bias refused.
+ * embedding listed as trainable, and a bias refused. DPEmbeddingLayer (one id per example, with a bias and a mask):
+ * the same checks, with ids shared by several examples of the batch (their clipped rows add up in one row).
  */
 class DPEmbeddingTest {
 
@@ -132,5 +134,91 @@ class DPEmbeddingTest {
         assertEquals(dp.getLayerWiseConfigurations().getConf(0).getLayer(), back.getConf(0).getLayer());
         assertThrows(IllegalArgumentException.class, () -> DPEmbeddingSequenceLayer.of(
                 new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).hasBias(true).build()));
+    }
+
+    private static MultiLayerNetwork singleIndexNet(IUpdater updater) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(D).updater(updater)
+                .list()
+                .layer(new DPEmbeddingLayer.Builder().nIn(VOCAB).nOut(3).hasBias(true).activation(Activation.TANH)
+                        .build())
+                .layer(new LoRADenseLayer.Builder().nIn(3).nOut(4).rank(2).alpha(2).activation(Activation.TANH)
+                        .build())
+                .layer(new DPOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(2)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        TestData.randomiseLoRAB(net.getLayer(1), 6);
+        net.getLayer(0).getParam("b").assign(Nd4j.createFromArray(0.3, -0.2, 0.1));
+        return net;
+    }
+
+    /** Six examples, one id each: id 4 three times, id 7 twice; the fifth example masked out. */
+    private static DataSet singleIndexData() {
+        INDArray ids = Nd4j.createFromArray(new double[][] {{4}, {7}, {4}, {0}, {7}, {4}});
+        INDArray mask = Nd4j.createFromArray(new double[][] {{1}, {1}, {1}, {1}, {0}, {1}});
+        return new DataSet(ids, TestData.oneHot(D, 7, 6, 2), mask, null);
+    }
+
+    @Test
+    void singleIndexGradientsMatchFiniteDifferences() {
+        MultiLayerNetwork net = singleIndexNet(new NoOp());
+        DataSet ds = singleIndexData();
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net)
+                .input(ds.getFeatures()).labels(ds.getLabels()).inputMask(ds.getFeaturesMaskArray())
+                .excludeParams(java.util.Set.of("1_W", "1_b")).maxRelError(1e-5).minAbsoluteError(1e-9)
+                .exitOnFirstError(true)));
+    }
+
+    @Test
+    void singleIndexNormsAndClippedSumsMatchTheLoop() {
+        MultiLayerNetwork net = singleIndexNet(new Sgd(0.1));
+        DataSet ds = singleIndexData();
+        // DL4J's MCXENT refuses a [1, 1] feature mask in the batch-of-one loop; a 2D feature mask drops the whole
+        // example (embedding, dense rows and loss), which the loop expresses as a per-example label mask of 0
+        PerExampleGradients oracle = PerExampleGradientLoop.collect(net,
+                new DataSet(ds.getFeatures(), ds.getLabels(), null, ds.getFeaturesMaskArray()));
+        List<PerExampleGradientLayer> dp = DPLayers.of(net.getLayers());
+        assertEquals(3, dp.size());
+        TrainableParameters tp = TrainableParameters.of(net);
+        DPLayers.enable(dp);
+        net.setInput(ds.getFeatures());
+        net.setLabels(ds.getLabels());
+        net.setLayerMaskArrays(ds.getFeaturesMaskArray(), null);
+        net.computeGradientAndScore();
+        double[] norms = DPLayers.squaredNorms(dp, 6);
+        double[] embedding = new double[6];
+        dp.get(0).accumulateSquaredNorms(embedding);
+        for (int i = 0; i < 6; i++) {
+            assertRelClose(oracle.squaredNorm(i), norms[i], 1e-10, "||g_" + i + "||^2");
+            double part = oracle.squaredNorm(i, "layer0", "W") + oracle.squaredNorm(i, "layer0", "b");
+            assertRelClose(part, embedding[i], 1e-10, "embedding part " + i);
+        }
+        assertEquals(0.0, embedding[4], "a masked example has no embedding gradient");
+        assertTrue(embedding[0] > 0 && embedding[3] > 0);
+        double[] c = {0.5, 1.0, 2.0, 0.0, 3.0, 0.25};
+        assertVectorClose(oracle.clippedSum(c), DPLayers.clippedSum(net, tp, dp, c), 1e-10, "sum c_i g_i");
+    }
+
+    @Test
+    void aStockSingleIndexEmbeddingConvertsWhenTrainableWithTheSameForwardPass() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(D).updater(new Sgd(0.1))
+                .list()
+                .layer(new EmbeddingLayer.Builder().nIn(VOCAB).nOut(3).hasBias(true).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(3).nOut(2).activation(Activation.SOFTMAX).build())
+                .build();
+        MultiLayerNetwork stock = new MultiLayerNetwork(conf);
+        stock.init();
+        DataSet ds = singleIndexData();
+        INDArray expected = stock.output(ds.getFeatures(), false, ds.getFeaturesMaskArray(), null);
+        MultiLayerNetwork dp = LoRA.apply(stock, LoRASpec.builder().trainable("layer0", "layer1").build());
+        assertTrue(dp.getLayer(0).conf().getLayer() instanceof DPEmbeddingLayer);
+        assertTrue(dp.getLayer(0).conf().getLayer().getClass() == DPEmbeddingLayer.class);
+        assertTrue(expected.equalsWithEps(dp.output(ds.getFeatures(), false, ds.getFeaturesMaskArray(), null),
+                1e-12));
+        assertEquals(stock.getLayer(0).getParam("b"), dp.getLayer(0).getParam("b"));
+        MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(dp.getLayerWiseConfigurations().toJson());
+        assertEquals(dp.getLayerWiseConfigurations().getConf(0).getLayer(), back.getConf(0).getLayer());
     }
 }

@@ -136,8 +136,11 @@ final class LayerConversions {
                 dp.setRnnDataFormat(sequenceFormat);
             }
             out = dp;
-        } else if (l instanceof io.dplora.layers.DPEmbeddingSequenceLayer) {
+        } else if (l instanceof io.dplora.layers.DPEmbeddingSequenceLayer
+                || l instanceof io.dplora.layers.DPEmbeddingLayer) {
             out = l.clone();
+        } else if (l.getClass() == org.deeplearning4j.nn.conf.layers.EmbeddingLayer.class) {
+            out = io.dplora.layers.DPEmbeddingLayer.of((org.deeplearning4j.nn.conf.layers.EmbeddingLayer) l);
         } else if (l.getClass() == org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer.class) {
             out = io.dplora.layers.DPEmbeddingSequenceLayer.of(
                     (org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer) l);
@@ -156,8 +159,8 @@ final class LayerConversions {
         } else {
             throw new IllegalArgumentException("Layer '" + name + "' (" + l.getClass().getSimpleName() + ") cannot "
                     + "be trained with exact per-example gradients; supported as trainable: OutputLayer, "
-                    + "RnnOutputLayer, DenseLayer (without layer norm), EmbeddingSequenceLayer (without bias) and "
-                    + "this library's DP layers");
+                    + "RnnOutputLayer, DenseLayer (without layer norm), EmbeddingSequenceLayer (without bias), "
+                    + "EmbeddingLayer and this library's DP layers");
         }
         if (spec.updater() != null) {
             ((BaseLayer) out).setIUpdater(spec.updater().clone());

@@ -28,7 +28,8 @@ final class TrainableKeys {
             }
         } else if (conf instanceof BaseDPOutputLayer && ((BaseDPOutputLayer) conf).isTrainable()) {
             out.addAll(conf.initializer().paramKeys(conf));
-        } else if (conf instanceof io.dplora.layers.DPEmbeddingSequenceLayer) {
+        } else if (conf instanceof io.dplora.layers.DPEmbeddingSequenceLayer
+                || conf instanceof io.dplora.layers.DPEmbeddingLayer) {
             out.addAll(conf.initializer().paramKeys(conf));
         }
         return out;
@@ -43,7 +44,8 @@ final class TrainableKeys {
             return List.of(LoRAParamInitializer.LORA_A_KEY, LoRAParamInitializer.LORA_B_KEY);
         }
         if (conf instanceof BaseDPDenseLayer || conf instanceof BaseDPOutputLayer
-                || conf instanceof io.dplora.layers.DPEmbeddingSequenceLayer) {
+                || conf instanceof io.dplora.layers.DPEmbeddingSequenceLayer
+                || conf instanceof io.dplora.layers.DPEmbeddingLayer) {
             return trainable(conf);
         }
         return Collections.emptyList();
