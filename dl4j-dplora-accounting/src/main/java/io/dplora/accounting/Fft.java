@@ -13,6 +13,7 @@ final class Fft {
 
     private static final int MAX_CACHED_SIZE = 1 << 20;
     private static final Map<Integer, double[][]> TWIDDLES = new ConcurrentHashMap<>();
+    private static final Map<Integer, int[]> REVERSALS = new ConcurrentHashMap<>();
 
     private Fft() {
     }
@@ -57,7 +58,16 @@ final class Fft {
         double[] cos = tw[0];
         double[] sin = tw[1];
         double sign = inverse ? 1.0 : -1.0;
-        for (int len = 2; len <= n; len <<= 1) {
+        // the first stage's only twiddle is 1: plain sums and differences (the same values as the general loop)
+        for (int a = 0; a < n; a += 2) {
+            double xr = re[a + 1];
+            double xi = im[a + 1];
+            re[a + 1] = re[a] - xr;
+            im[a + 1] = im[a] - xi;
+            re[a] += xr;
+            im[a] += xi;
+        }
+        for (int len = 4; len <= n; len <<= 1) {
             int half = len >> 1;
             int step = n / len;
             for (int start = 0; start < n; start += len) {
@@ -77,14 +87,12 @@ final class Fft {
         }
     }
 
+    /** Swaps every element with the one at its bit-reversed index (a cached permutation table for n <= 2^20). */
     private static void bitReverse(double[] re, double[] im) {
         int n = re.length;
-        for (int i = 1, j = 0; i < n; i++) {
-            int bit = n >> 1;
-            for (; (j & bit) != 0; bit >>= 1) {
-                j ^= bit;
-            }
-            j ^= bit;
+        int[] rev = n <= MAX_CACHED_SIZE ? REVERSALS.computeIfAbsent(n, Fft::reversal) : reversal(n);
+        for (int i = 1; i < n; i++) {
+            int j = rev[i];
             if (i < j) {
                 double t = re[i];
                 re[i] = re[j];
@@ -94,6 +102,16 @@ final class Fft {
                 im[j] = t;
             }
         }
+    }
+
+    /** rev[i] = i with its log2(n) bits reversed. */
+    private static int[] reversal(int n) {
+        int[] rev = new int[n];
+        int bits = Integer.numberOfTrailingZeros(n);
+        for (int i = 1; i < n; i++) {
+            rev[i] = (rev[i >> 1] >> 1) | ((i & 1) << (bits - 1));
+        }
+        return rev;
     }
 
     /** cos and sin of 2 pi k / n for k &lt; n/2. */

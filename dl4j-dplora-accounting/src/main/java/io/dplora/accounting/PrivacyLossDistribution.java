@@ -28,6 +28,12 @@ final class PrivacyLossDistribution {
     private static final double FFT_STAGE_ERROR = 6 * UNIT_ROUNDOFF;
     /** Longest FFT a composition may use unless the caller sets a smaller limit. */
     static final int MAX_FFT_SIZE = 1 << 23;
+    /**
+     * A power of a Fourier coefficient below this is replaced by 0 and counted in full as FFT error (its square,
+     * 1e-300, is still a normal double, so the error sum cannot lose it).
+     */
+    private static final double NEGLIGIBLE_POWER = 1e-150;
+    private static final double LOG_NEGLIGIBLE_POWER = Math.log(NEGLIGIBLE_POWER);
     private static final long DIRECT_CONVOLUTION_LIMIT = 1L << 16;
     private static final int DIRECT_CONVOLUTION_MAX_SHORT_SIDE = 32;
 
@@ -258,17 +264,33 @@ final class PrivacyLossDistribution {
         double powerRounding = 2 * Math.ceil(log2(count)) * Math.sqrt(5) * UNIT_ROUNDOFF;
         double errorSquares = 0;
         double resultSquares = 0;
+        // A coefficient with (|c| + |e|)^(T-1) < NEGLIGIBLE_POWER has an exact power below it (|c + e| <= |c| + |e|
+        // < 1): it is set to 0 and NEGLIGIBLE_POWER is counted as its error, which skips the powering and the
+        // logarithms for most of the spectrum of a long composition. The threshold is lowered by 1e-9 relatively
+        // so that the rounding of exp cannot let a larger coefficient through.
+        double negligibleBelow = Math.exp(LOG_NEGLIGIBLE_POWER / (count - 1)) * (1 - 1e-9);
         for (int k = 0; k < size; k++) {
-            double abs = Math.hypot(re[k], im[k]);
-            double[] p = complexPower(re[k], im[k], count);
-            double absPow = Math.hypot(p[0], p[1]);
-            // |c^T - (c + e)^T| <= T (|c| + |e|)^(T-1) |e|, plus the rounding of the powering itself
+            // |c| <= ||x||_1 + eps <= 1 + eps: the squares cannot overflow; an underflowed square only hides a
+            // magnitude far below eps, which the bound below covers
+            double abs = Math.sqrt(re[k] * re[k] + im[k] * im[k]);
             double bound = abs + eps;
-            double err = count * Math.exp((count - 1) * Math.log(bound)) * eps + powerRounding * absPow;
+            double err;
+            double absPow;
+            if (bound < negligibleBelow) {
+                err = NEGLIGIBLE_POWER;
+                absPow = 0;
+                re[k] = 0;
+                im[k] = 0;
+            } else {
+                double[] p = complexPower(re[k], im[k], count);
+                absPow = Math.sqrt(p[0] * p[0] + p[1] * p[1]);
+                // |c^T - (c + e)^T| <= T (|c| + |e|)^(T-1) |e|, plus the rounding of the powering itself
+                err = count * Math.exp((count - 1) * Math.log(bound)) * eps + powerRounding * absPow;
+                re[k] = p[0];
+                im[k] = p[1];
+            }
             errorSquares += err * err;
             resultSquares += absPow * absPow;
-            re[k] = p[0];
-            im[k] = p[1];
         }
         Fft.inverse(re, im);
         double[] out = new double[(int) width];

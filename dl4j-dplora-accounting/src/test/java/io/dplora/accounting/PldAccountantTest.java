@@ -164,6 +164,22 @@ class PldAccountantTest {
     }
 
     @Test
+    void longSelfCompositionEqualsRepeatedDoubling() {
+        // 256 steps: most of the spectrum's powers fall below 1e-150 and are dropped by selfCompose (counted as
+        // error); eight pairwise compositions of the running result compute the same distribution another way
+        PrivacyLossDistribution one = SubsampledGaussianPld.remove(0.05, 1.0, 1e-3);
+        PrivacyLossDistribution doubled = one;
+        for (int k = 0; k < 8; k++) {
+            doubled = doubled.compose(doubled);
+        }
+        PrivacyLossDistribution fft = one.selfCompose(256);
+        for (double eps : new double[] {0.0, 0.5, 1.0, 2.0, 3.0}) {
+            assertEquals(doubled.getDelta(eps), fft.getDelta(eps), 1e-10, "eps " + eps);
+        }
+        assertTrue(fft.getDelta(1.0) > 1e-3, "a non-trivial workload");
+    }
+
+    @Test
     void epsilonAndDeltaAreConsistent() {
         PldAccountant acc = pld(0.02, 0.9, 300);
         for (double delta : new double[] {0.1, 1e-3, 1e-5, 1e-8}) {
