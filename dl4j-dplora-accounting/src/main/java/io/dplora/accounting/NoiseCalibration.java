@@ -305,8 +305,21 @@ public final class NoiseCalibration {
         } else {
             lo = start;
             fLo = fStart;
+            // Grow lo until a probe exceeds the target. Epsilon grows about like sqrt(k) (Gaussian composition), so
+            // the next probe is k (target / epsilon(k))^2, 1% larger, which usually lands just above the answer and
+            // brackets it tightly; it is kept between lo + 1 and 2 lo (plain doubling when epsilon(lo) is 0). Every
+            // probe is certified by its own evaluation, so the guess affects the time, never the answer.
             while (true) {
-                long probe = lo >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * lo;
+                double epsLo = fLo + target;
+                long probe;
+                if (lo >= Long.MAX_VALUE / 2) {
+                    probe = Long.MAX_VALUE;
+                } else if (epsLo > 0 && lo < (1L << 52)) { // exact in double, so the probe exceeds lo
+                    double guess = Math.ceil(lo * (target / epsLo) * (target / epsLo) * 1.01);
+                    probe = (long) Math.max(lo + 1.0, Math.min(2.0 * lo, guess));
+                } else {
+                    probe = 2 * lo;
+                }
                 double f = excess.applyAsDouble(probe);
                 if (f > 0) {
                     hi = probe;

@@ -141,6 +141,19 @@ class NoiseCalibrationTest {
     }
 
     @Test
+    void pldMaxStepsIsTheLastStepWithinBudget() {
+        // the extrapolated bracket lands on both sides of the answer across these targets; the answer must not move
+        PrivacyLedger prior = ledger(1.3, 0.01, 300);
+        DpEvent more = DpEvent.poissonSampled(0.02, DpEvent.gaussian(0.9));
+        for (double target : new double[] {1.5, 3.0, 8.0}) {
+            long k = NoiseCalibration.maxSteps(prior, 0.9, 0.02, target, 1e-5, AccountantType.PLD);
+            double atK = new PldAccountant().compose(prior.toDpEvent()).compose(more, k).getEpsilon(1e-5);
+            double atNext = new PldAccountant().compose(prior.toDpEvent()).compose(more, k + 1).getEpsilon(1e-5);
+            assertTrue(k > 0 && atK <= target && atNext > target, "target " + target + " k " + k);
+        }
+    }
+
+    @Test
     void maxStepsEdgeCases() {
         PrivacyLedger spent = ledger(0.4, 1.0, 2); // a plain Gaussian release with mu = 3.5: epsilon ~ 14
         assertTrue(spent.epsilon(1e-5, AccountantType.RDP) > 5 && spent.epsilon(1e-5, AccountantType.PLD) > 5);
