@@ -352,6 +352,12 @@ public final class BenchCommand implements Callable<Integer> {
             report.addStep(model.key(), b, "nonprivate", r.nonPrivate());
             report.addStep(model.key(), b, "dp", r.dp());
             report.setPairedRatio(model.key(), b, r.ratio(), r.ratioMin(), r.ratioMax(), r.pairs());
+            if (r.gemmFloor() != null) {
+                report.addStep(model.key(), b, "gemm_floor", r.gemmFloor());
+                progress(String.format(java.util.Locale.ROOT, "  %s B=%d: GEMM floor %.2f ms, (a) / floor %.2f",
+                        model.key(), b, r.gemmFloor().medianMs(), r.nonPrivate().medianMs()
+                                / r.gemmFloor().medianMs()));
+            }
             progress(String.format(java.util.Locale.ROOT, "  %s B=%d: (a) %.2f ms, (b) %.2f ms, b/a %.3f "
                             + "(per-iteration range %.3f..%.3f, %d pairs)", model.key(), b, r.nonPrivate().medianMs(),
                     r.dp().medianMs(), r.ratio(), r.ratioMin(), r.ratioMax(), r.pairs()));

@@ -29,6 +29,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
@@ -51,6 +53,14 @@ import java.util.Random;
 public enum BenchModel {
 
     MLP {
+        @Override
+        List<GemmFloor.Gemm> essentialGemms(int batch) {
+            List<GemmFloor.Gemm> g = new ArrayList<>(GemmFloor.loraDense("dense1", batch, 784, 512, RANK, false));
+            g.addAll(GemmFloor.loraDense("dense2", batch, 512, 512, RANK, true));
+            g.addAll(GemmFloor.head("out", batch, 512, 10));
+            return g;
+        }
+
         @Override
         ComputationGraph pretrained(long seed) {
             ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(seed)
@@ -82,6 +92,17 @@ public enum BenchModel {
     },
 
     SEQUENCE {
+        /** Every time step's row goes through the dense layers (masked steps too, as in any dense kernel). */
+        @Override
+        List<GemmFloor.Gemm> essentialGemms(int batch) {
+            long rows = (long) batch * SEQ_T;
+            List<GemmFloor.Gemm> g = new ArrayList<>(GemmFloor.loraDense("dense1", rows, SEQ_DIM, SEQ_DIM, RANK,
+                    false));
+            g.addAll(GemmFloor.loraDense("dense2", rows, SEQ_DIM, SEQ_DIM, RANK, true));
+            g.addAll(GemmFloor.head("out", batch, SEQ_DIM, 2));
+            return g;
+        }
+
         @Override
         ComputationGraph pretrained(long seed) {
             // a pretrained text model of stock layers: the dense layers see the time steps as rows (DL4J's
@@ -235,6 +256,15 @@ public enum BenchModel {
 
     /** @return the base network of stock DL4J layers, initialised */
     abstract ComputationGraph pretrained(long seed);
+
+    /**
+     * @param batch examples per step
+     * @return the products of the non-private LoRA step's {@link GemmFloor}, or an empty list where it is not
+     *         modelled (cnn, minilm)
+     */
+    List<GemmFloor.Gemm> essentialGemms(int batch) {
+        return List.of();
+    }
 
     /**
      * @param examples number of examples

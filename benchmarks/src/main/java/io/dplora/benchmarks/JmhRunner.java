@@ -50,7 +50,8 @@ final class JmhRunner {
      * @param ratioMax   largest per-iteration ratio
      * @param pairs      pairs of steps measured in all
      */
-    record Paired(Timing nonPrivate, Timing dp, double ratio, double ratioMin, double ratioMax, long pairs) {
+    record Paired(Timing nonPrivate, Timing dp, double ratio, double ratioMin, double ratioMax, long pairs,
+                  Timing gemmFloor) {
     }
 
     private final List<String> forkJvmArgs;
@@ -70,6 +71,7 @@ final class JmhRunner {
         List<Double> a = new ArrayList<>();
         List<Double> b = new ArrayList<>();
         List<Double> ratio = new ArrayList<>();
+        List<Double> gemm = new ArrayList<>();
         long pairs = 0;
         for (BenchmarkResult br : r.getBenchmarkResults()) {
             for (IterationResult it : br.getIterationResults()) {
@@ -82,6 +84,10 @@ final class JmhRunner {
                 double tb = sec.get("dpNanos").getScore() / n / 1e6;
                 a.add(ta);
                 b.add(tb);
+                Result g = sec.get("gemmNanos");
+                if (g != null && g.getScore() > 0) {
+                    gemm.add(g.getScore() / n / 1e6);
+                }
                 ratio.add(tb / ta);
                 pairs += (long) n;
             }
@@ -91,7 +97,7 @@ final class JmhRunner {
         }
         Statistics rs = stats(ratio);
         return new Paired(timing(stats(a), 1.0), timing(stats(b), 1.0), rs.getPercentile(50.0), rs.getMin(),
-                rs.getMax(), pairs);
+                rs.getMax(), pairs, gemm.isEmpty() ? null : timing(stats(gemm), 1.0));
     }
 
     private static Statistics stats(List<Double> values) {

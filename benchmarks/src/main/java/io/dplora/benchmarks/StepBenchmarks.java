@@ -79,11 +79,13 @@ public class StepBenchmarks {
         }
     }
 
-    /** (a) and (b) of the same model and batch, for {@link #pairedNonPrivateAndDp}. */
+    /** (a) and (b) of the same model and batch, and the step's GEMM floor, for {@link #pairedNonPrivateAndDp}. */
     @State(Scope.Benchmark)
     public static class Pair {
         NonPrivateStep nonPrivate;
         DPLoRAStep dp;
+        /** null where the model has no GEMM floor */
+        GemmFloor floor;
         long dpSteps;
         boolean dpFirst;
 
@@ -91,6 +93,8 @@ public class StepBenchmarks {
         public void setup(Params p) {
             nonPrivate = new NonPrivateStep(BenchModel.of(p.model), p.batch);
             dp = new DPLoRAStep(BenchModel.of(p.model), p.batch);
+            java.util.List<GemmFloor.Gemm> gemms = BenchModel.of(p.model).essentialGemms(p.batch);
+            floor = gemms.isEmpty() ? null : new GemmFloor(gemms);
         }
 
         @TearDown(Level.Trial)
@@ -105,12 +109,15 @@ public class StepBenchmarks {
     public static class PairTimes {
         public long nonPrivateNanos;
         public long dpNanos;
+        /** the GEMM floor, timed once per pair (0 where the model has none) */
+        public long gemmNanos;
         public long pairs;
 
         @Setup(Level.Iteration)
         public void reset() {
             nonPrivateNanos = 0;
             dpNanos = 0;
+            gemmNanos = 0;
             pairs = 0;
         }
     }
@@ -125,6 +132,11 @@ public class StepBenchmarks {
         } else {
             t.nonPrivateNanos += timeNonPrivate(s);
             t.dpNanos += timeDp(s);
+        }
+        if (s.floor != null) {
+            long t0 = System.nanoTime();
+            s.floor.run();
+            t.gemmNanos += System.nanoTime() - t0;
         }
         s.dpFirst = !s.dpFirst;
         t.pairs++;

@@ -87,6 +87,20 @@ class BenchReportTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theGemmFloorGivesTheNonPrivateStepsOverheadAndItsTarget() {
+        BenchReport r = sample();
+        r.addStep("mlp", 256, "gemm_floor", ms(16));
+        r.addStep("sequence", 256, "gemm_floor", ms(50));
+        Map<String, Object> j = r.toJsonMap();
+        assertEquals(16.0, (Double) j.get("mlp_b256_gemm_floor_ms"), 1e-12);
+        assertEquals(20.0 / 16.0, (Double) j.get("mlp_b256_nonprivate_over_gemm_floor"), 1e-12);
+        Map<String, Object> t = (Map<String, Object>) j.get("targets");
+        assertEquals(true, ((Map<String, Object>) t.get("mlp_b256_nonprivate_over_gemm_floor")).get("met"));
+        assertEquals(false, ((Map<String, Object>) t.get("sequence_b256_nonprivate_over_gemm_floor")).get("met"));
+    }
+
+    @Test
     void jsonIsOneLineThatParsesBackToTheSameFigures() {
         BenchReport r = sample();
         String text = Json.write(r.toJsonMap());
