@@ -58,8 +58,8 @@ public final class InMemoryDataSource implements IndexedDataSource {
                 throw new IllegalArgumentException("the private training data does not fit the in-memory limit of "
                         + maxBytes + " bytes (more than " + bytes + " bytes read so far): raise the limit "
                         + "(InMemoryDataSource.fromIterator(iterator, maxBytes), or the JavaCPP off-heap limit "
-                        + "-Dorg.bytedeco.javacpp.maxbytes), or implement IndexedDataSource to read examples by index "
-                        + "from disk");
+                        + "-Dorg.bytedeco.javacpp.maxbytes), or cache it on disk (DiskCachedDataSource.fromIterator("
+                        + "iterator, directory), an IndexedDataSource for DPLoRA.makePrivate)");
             }
             parts.add(d);
         }
