@@ -16,7 +16,8 @@ import java.util.Collection;
  * gradients. Example i's gradient touches only the rows of the tokens it contains: G_i = sum_t e_{id_t} delta_t^T,
  * so ||G_i||^2 = sum over distinct ids v of ||sum_{t: id_t = v} delta_t||^2 (repeated tokens are summed first),
  * computed in double from the stashed ids and deltas, and the clipped sum sum_i c_i G_i is scattered into the rows
- * the batch touched. Without a bias (DL4J's default for this layer); a bias is refused.
+ * the batch touched. With a bias b (DL4J's default for this layer is none), g_i(b) = sum_t delta_t over the unmasked
+ * steps is part of example i's gradient and of its norm.
  *
  * <p>Privacy: every row of W can move, but only through the clipped, noised sum; a token that appears only in private
  * data gets its vector from DP-SGD alone.
@@ -31,19 +32,15 @@ public class DPEmbeddingSequenceLayer extends EmbeddingSequenceLayer implements 
     }
 
     /**
-     * @param stock a configured EmbeddingSequenceLayer without bias
+     * @param stock a configured EmbeddingSequenceLayer
      * @return the DP-trainable layer with the same settings (a copy; {@code stock} is not modified)
      */
     public static DPEmbeddingSequenceLayer of(EmbeddingSequenceLayer stock) {
-        if (stock.hasBias()) {
-            throw new IllegalArgumentException("embedding layer '" + stock.getLayerName() + "' has a bias: "
-                    + "DPEmbeddingSequenceLayer supports embeddings without bias (DL4J's default)");
-        }
         DPEmbeddingSequenceLayer d = new DPEmbeddingSequenceLayer();
         d.setLayerName(stock.getLayerName());
         d.setNIn(stock.getNIn());
         d.setNOut(stock.getNOut());
-        d.setHasBias(false);
+        d.setHasBias(stock.hasBias());
         d.setInputLength(stock.getInputLength());
         d.setInferInputLength(stock.isInferInputLength());
         d.setOutputFormat(stock.getOutputFormat());
@@ -69,10 +66,6 @@ public class DPEmbeddingSequenceLayer extends EmbeddingSequenceLayer implements 
                                                        Collection<TrainingListener> trainingListeners,
                                                        int layerIndex, INDArray layerParamsView,
                                                        boolean initializeParams, DataType networkDataType) {
-        if (hasBias()) {
-            throw new IllegalArgumentException("DPEmbeddingSequenceLayer '" + getLayerName() + "': a bias is not "
-                    + "supported");
-        }
         if (getWeightNoise() != null) {
             throw new IllegalArgumentException("DPEmbeddingSequenceLayer '" + getLayerName() + "': weight noise is "
                     + "not supported");

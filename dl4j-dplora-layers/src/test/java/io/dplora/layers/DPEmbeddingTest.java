@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * DPEmbeddingSequenceLayer (issue 13): the embedding matrix trained with exact per-example gradients. Repeated tokens
  * within an example (summed before the norm), masked steps, gradient checks in double, per-example norms and clipped
  * sums against the batch-of-one loop to 1e-10, the forward pass equal to DL4J's layer, LoRA.apply converting a stock
- * embedding listed as trainable, and a bias refused. DPEmbeddingLayer (one id per example, with a bias and a mask):
+ * embedding listed as trainable, with and without a bias. DPEmbeddingLayer (one id per example, with a bias and a mask):
  * the same checks, with ids shared by several examples of the batch (their clipped rows add up in one row).
  */
 class DPEmbeddingTest {
@@ -50,9 +50,14 @@ class DPEmbeddingTest {
     }
 
     private static MultiLayerNetwork net(IUpdater updater) {
+        return net(updater, false);
+    }
+
+    private static MultiLayerNetwork net(IUpdater updater, boolean bias) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(D).updater(updater)
                 .list()
-                .layer(new DPEmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).inputLength(T).build())
+                .layer(new DPEmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).inputLength(T).hasBias(bias)
+                        .build())
                 .layer(new LoRADenseLayer.Builder().nIn(3).nOut(4).rank(2).alpha(2).activation(Activation.TANH)
                         .build())
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
@@ -62,6 +67,9 @@ class DPEmbeddingTest {
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         TestData.randomiseLoRAB(net.getLayer(1), 5);
+        if (bias) {
+            net.getLayer(0).getParam("b").assign(Nd4j.createFromArray(0.2, -0.1, 0.3));
+        }
         return net;
     }
 
@@ -86,8 +94,29 @@ class DPEmbeddingTest {
     }
 
     @Test
+    void gradientsWithABiasMatchFiniteDifferences() {
+        MultiLayerNetwork net = net(new NoOp(), true);
+        DataSet ds = data();
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net)
+                .input(ds.getFeatures()).labels(ds.getLabels()).inputMask(ds.getFeaturesMaskArray())
+                .excludeParams(java.util.Set.of("1_W", "1_b")).maxRelError(1e-5).minAbsoluteError(1e-9)
+                .exitOnFirstError(true)));
+    }
+
+    @Test
     void perExampleNormsAndClippedSumsMatchTheLoop() {
-        MultiLayerNetwork net = net(new Sgd(0.1));
+        assertNormsAndSumsMatchTheLoop(net(new Sgd(0.1)));
+    }
+
+    @Test
+    void perExampleNormsAndClippedSumsWithABiasMatchTheLoop() {
+        MultiLayerNetwork net = net(new Sgd(0.1), true);
+        assertNormsAndSumsMatchTheLoop(net);
+        PerExampleGradients oracle = PerExampleGradientLoop.collect(net, data());
+        assertTrue(oracle.squaredNorm(0, "layer0", "b") > 0, "the bias has a per-example gradient");
+    }
+
+    private static void assertNormsAndSumsMatchTheLoop(MultiLayerNetwork net) {
         DataSet ds = data();
         PerExampleGradients oracle = PerExampleGradientLoop.collect(net, ds);
         List<PerExampleGradientLayer> dp = DPLayers.of(net.getLayers());
@@ -99,9 +128,12 @@ class DPEmbeddingTest {
         net.setLayerMaskArrays(ds.getFeaturesMaskArray(), null);
         net.computeGradientAndScore();
         double[] norms = DPLayers.squaredNorms(dp, 4);
+        boolean bias = net.getLayer(0).conf().getLayer() instanceof DPEmbeddingSequenceLayer
+                && ((DPEmbeddingSequenceLayer) net.getLayer(0).conf().getLayer()).hasBias();
         for (int i = 0; i < 4; i++) {
             assertRelClose(oracle.squaredNorm(i), norms[i], 1e-10, "||g_" + i + "||^2");
-            assertRelClose(oracle.squaredNorm(i, "layer0", "W"), partOf(dp.get(0), i), 1e-10, "embedding part " + i);
+            double part = oracle.squaredNorm(i, "layer0", "W") + (bias ? oracle.squaredNorm(i, "layer0", "b") : 0);
+            assertRelClose(part, partOf(dp.get(0), i), 1e-10, "embedding part " + i);
         }
         double[] c = {0.5, 1.0, 0.0, 3.0};
         assertVectorClose(oracle.clippedSum(c), DPLayers.clippedSum(net, tp, dp, c), 1e-10, "sum c_i g_i");
@@ -117,7 +149,8 @@ class DPEmbeddingTest {
     void theForwardPassIsDl4jsAndAStockEmbeddingConvertsWhenTrainable() {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(D).updater(new Sgd(0.1))
                 .list()
-                .layer(new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).inputLength(T).build())
+                .layer(new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).inputLength(T).hasBias(true)
+                        .biasInit(0.25).build())
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
                 .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                         .nIn(3).nOut(2).activation(Activation.SOFTMAX).build())
@@ -132,8 +165,8 @@ class DPEmbeddingTest {
                 1e-12));
         MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(dp.getLayerWiseConfigurations().toJson());
         assertEquals(dp.getLayerWiseConfigurations().getConf(0).getLayer(), back.getConf(0).getLayer());
-        assertThrows(IllegalArgumentException.class, () -> DPEmbeddingSequenceLayer.of(
-                new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).hasBias(true).build()));
+        assertTrue(DPEmbeddingSequenceLayer.of(new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(3).hasBias(true)
+                .build()).hasBias(), "a bias is kept");
     }
 
     private static MultiLayerNetwork singleIndexNet(IUpdater updater) {

@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -88,12 +87,7 @@ public class DPEmbeddingLayerImpl extends EmbeddingLayer implements PerExampleGr
 
     @Override
     public Map<String, INDArray> trainableGradientViews() {
-        Map<String, INDArray> views = new LinkedHashMap<>();
-        views.put(W, gradientViews.get(W));
-        if (hasBias()) {
-            views.put(B, gradientViews.get(B));
-        }
-        return views;
+        return EmbeddingRowGradients.trainableViews(gradientViews, hasBias());
     }
 
     @Override

@@ -72,7 +72,7 @@ public class DPEmbeddingSequenceLayerImpl extends EmbeddingSequenceLayer impleme
                 }
             }
         }
-        rows = new EmbeddingRowGradients(layerConf().getLayerName(), n, false, ids, deltas);
+        rows = new EmbeddingRowGradients(layerConf().getLayerName(), n, hasBias(), ids, deltas);
     }
 
     private EmbeddingRowGradients requireState() {
@@ -94,7 +94,7 @@ public class DPEmbeddingSequenceLayerImpl extends EmbeddingSequenceLayer impleme
 
     @Override
     public Map<String, INDArray> trainableGradientViews() {
-        return Collections.singletonMap(W, gradientViews.get(W));
+        return EmbeddingRowGradients.trainableViews(gradientViews, hasBias());
     }
 
     @Override
@@ -109,7 +109,8 @@ public class DPEmbeddingSequenceLayerImpl extends EmbeddingSequenceLayer impleme
 
     @Override
     public void writeClippedSum(double[] clipFactors) {
-        requireState().writeClippedSum(clipFactors, gradientViews.get(W), null);
+        requireState().writeClippedSum(clipFactors, gradientViews.get(W),
+                hasBias() ? gradientViews.get(DefaultParamInitializer.BIAS_KEY) : null);
     }
 
     @Override

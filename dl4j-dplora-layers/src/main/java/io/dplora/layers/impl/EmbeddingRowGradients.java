@@ -47,6 +47,18 @@ final class EmbeddingRowGradients {
         return rows;
     }
 
+    /** @return the trainable gradient views of an embedding layer: W, and b when it has a bias */
+    static Map<String, INDArray> trainableViews(Map<String, INDArray> gradientViews, boolean bias) {
+        Map<String, INDArray> views = new java.util.LinkedHashMap<>();
+        views.put(org.deeplearning4j.nn.params.DefaultParamInitializer.WEIGHT_KEY,
+                gradientViews.get(org.deeplearning4j.nn.params.DefaultParamInitializer.WEIGHT_KEY));
+        if (bias) {
+            views.put(org.deeplearning4j.nn.params.DefaultParamInitializer.BIAS_KEY,
+                    gradientViews.get(org.deeplearning4j.nn.params.DefaultParamInitializer.BIAS_KEY));
+        }
+        return views;
+    }
+
     int count() {
         return ids.length;
     }

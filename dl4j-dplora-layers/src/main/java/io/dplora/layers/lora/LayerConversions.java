@@ -159,7 +159,7 @@ final class LayerConversions {
         } else {
             throw new IllegalArgumentException("Layer '" + name + "' (" + l.getClass().getSimpleName() + ") cannot "
                     + "be trained with exact per-example gradients; supported as trainable: OutputLayer, "
-                    + "RnnOutputLayer, DenseLayer (without layer norm), EmbeddingSequenceLayer (without bias), "
+                    + "RnnOutputLayer, DenseLayer (without layer norm), EmbeddingSequenceLayer, "
                     + "EmbeddingLayer and this library's DP layers");
         }
         if (spec.updater() != null) {
