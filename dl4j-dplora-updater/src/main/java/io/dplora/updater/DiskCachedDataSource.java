@@ -171,11 +171,7 @@ public final class DiskCachedDataSource implements IndexedDataSource, AutoClosea
                 layout = new DiskCachedDataSource(file, channel, 0, shapes, types);
             }
             layout.checkBatch(arrays, b, batch);
-            ByteBuffer buffer = layout.records(arrays, (int) b);
-            long position = examples * layout.recordBytes;
-            while (buffer.hasRemaining()) {
-                position += channel.write(buffer, position);
-            }
+            layout.writeRecords(arrays, (int) b, channel, examples * layout.recordBytes);
             examples += b;
             if (examples > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("the private data holds more than 2^31-1 examples");
@@ -209,9 +205,12 @@ public final class DiskCachedDataSource implements IndexedDataSource, AutoClosea
         }
     }
 
-    /** The batch's examples as consecutive records, little-endian. */
-    private ByteBuffer records(INDArray[] arrays, int examples) {
-        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(recordBytes * examples)).order(ByteOrder.LITTLE_ENDIAN);
+    /** Buffer size for writing: whole records, about this many bytes at a time. */
+    private static final long WRITE_CHUNK_BYTES = 1L << 24;
+
+    /** Writes the batch's examples as consecutive little-endian records from byte {@code position} of the file. */
+    private void writeRecords(INDArray[] arrays, int examples, FileChannel channel, long position)
+            throws IOException {
         double[][] doubles = new double[arrays.length][];
         float[][] floats = new float[arrays.length][];
         for (int k = 0; k < arrays.length; k++) {
@@ -225,25 +224,34 @@ public final class DiskCachedDataSource implements IndexedDataSource, AutoClosea
                 }
             }
         }
-        for (int i = 0; i < examples; i++) {
-            for (int k = 0; k < arrays.length; k++) {
-                if (arrays[k] == null) {
-                    continue;
-                }
-                int n = (int) length(exampleShapes[k]);
-                if (floats[k] != null) {
-                    for (int j = 0; j < n; j++) {
-                        buffer.putFloat(floats[k][i * n + j]);
+        int perChunk = (int) Math.max(1, Math.min(examples, WRITE_CHUNK_BYTES / Math.max(1, recordBytes)));
+        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(recordBytes * perChunk)).order(ByteOrder.LITTLE_ENDIAN);
+        long at = position;
+        for (int from = 0; from < examples; from += perChunk) {
+            buffer.clear();
+            for (int i = from; i < Math.min(examples, from + perChunk); i++) {
+                for (int k = 0; k < arrays.length; k++) {
+                    if (arrays[k] == null) {
+                        continue;
                     }
-                } else {
-                    for (int j = 0; j < n; j++) {
-                        buffer.putDouble(doubles[k][i * n + j]);
+                    int n = (int) length(exampleShapes[k]);
+                    long base = (long) i * n;
+                    if (floats[k] != null) {
+                        for (int j = 0; j < n; j++) {
+                            buffer.putFloat(floats[k][(int) (base + j)]);
+                        }
+                    } else {
+                        for (int j = 0; j < n; j++) {
+                            buffer.putDouble(doubles[k][(int) (base + j)]);
+                        }
                     }
                 }
             }
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                at += channel.write(buffer, at);
+            }
         }
-        buffer.flip();
-        return buffer;
     }
 
     /** @return the cache file (deleted by {@link #close()}) */

@@ -75,6 +75,19 @@ class DiskCachedDataSourceTest {
     }
 
     @Test
+    void aBatchLargerThanTheWriteBufferIsWrittenInWholeRecords() {
+        // 5,000 records of 4,008 bytes in one batch: more than the 16 MiB write buffer, so several chunks
+        DataSet big = new DataSet(Nd4j.rand(DataType.FLOAT, 5000, 1000), Nd4j.rand(DataType.FLOAT, 5000, 2));
+        try (DiskCachedDataSource disk = DiskCachedDataSource.fromIterator(new ViewIterator(big.copy(), 5000),
+                dir)) {
+            assertEquals(5000L * 4008, Files.size(disk.file()));
+            assertSameRows(new InMemoryDataSource(big), disk, new int[] {0, 4185, 4186, 4187, 4999, 2093});
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void sequencesWithMasksAndIntegerIdsComeBackInTheirTypes() {
         int n = 9;
         int t = 6;
