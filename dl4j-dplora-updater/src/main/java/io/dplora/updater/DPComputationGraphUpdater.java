@@ -1,5 +1,6 @@
 package io.dplora.updater;
 
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
@@ -12,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * step as iteration and minibatch size 1, and then zeroes every non-privatised coordinate. All logic is in
  * {@link DPUpdater}.
  */
-public final class DPComputationGraphUpdater extends ComputationGraphUpdater {
+public final class DPComputationGraphUpdater extends ComputationGraphUpdater implements ReleasedStepApplier {
 
     private static final long serialVersionUID = 1L;
 
@@ -28,6 +29,13 @@ public final class DPComputationGraphUpdater extends ComputationGraphUpdater {
                                     LayerWorkspaceMgr workspaceMgr) {
         DPUpdaterHook.update(dp, gradient, getFlattenedGradientsView(), epoch, workspaceMgr,
                 (it, ep, ws) -> super.update(gradient, it, ep, 1, ws));
+    }
+
+    /** Runs the configured updater on the already released gradient view (see {@link ReleasedStepApplier}). */
+    @Override
+    public synchronized void applyReleasedStep(int iteration, int epoch) {
+        super.update(new DefaultGradient(getFlattenedGradientsView()), iteration, epoch, 1,
+                LayerWorkspaceMgr.noWorkspaces());
     }
 
     /** @return the DP step this updater drives. */

@@ -1,6 +1,7 @@
 package io.dplora.updater;
 
 import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.MultiLayerUpdater;
@@ -11,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The {@link MultiLayerUpdater} installed by {@link DPUpdater#attach(MultiLayerNetwork, DPConfig, PrivacyBudget,
  * SamplingChannel, DPRandom)}; the MultiLayerNetwork twin of {@link DPComputationGraphUpdater}.
  */
-public final class DPMultiLayerUpdater extends MultiLayerUpdater {
+public final class DPMultiLayerUpdater extends MultiLayerUpdater implements ReleasedStepApplier {
 
     private static final long serialVersionUID = 1L;
 
@@ -34,6 +35,13 @@ public final class DPMultiLayerUpdater extends MultiLayerUpdater {
     public Updater clone() {
         throw new UnsupportedOperationException("a DP updater cannot be cloned; attach DP to the copy with "
                 + "DPLoRA.makePrivate");
+    }
+
+    /** Runs the configured updater on the already released gradient view (see {@link ReleasedStepApplier}). */
+    @Override
+    public synchronized void applyReleasedStep(int iteration, int epoch) {
+        super.update(new DefaultGradient(getFlattenedGradientsView()), iteration, epoch, 1,
+                LayerWorkspaceMgr.noWorkspaces());
     }
 
     /** @return the DP step this updater drives. */

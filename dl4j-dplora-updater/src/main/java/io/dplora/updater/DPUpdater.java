@@ -65,27 +65,22 @@ public final class DPUpdater {
     private final PrivacyBudget budget;
     private final SamplingChannel channel;
     private final DPRandom noise;
+    private final DPConfig config;
     private final double maxGradNorm;
     private final double expectedBatchSize;
     private final double noiseMultiplier;
-    private final ClippingMode clipping;
-    private final Map<String, Double> perLayerWeights;
-    private final double maxDroppedFraction;
 
     private ParameterLayout layout;
-    private double[] layerThresholds;
-    private double margin;
+    private ClippedSumAccumulator clipped;
     private double[] accumulator;
-    private final AccumulatorTransfer transfer = new AccumulatorTransfer();
     private List<INDArray> nonPrivatisedSegments;
+    private INDArray flatGradientView;
     private List<PrivacyRecordHolder> privacyRecords;
     private Updater installed;
 
     private long accumulatingStep = -1;
     private int lastMicroBatchIndex = -1;
     private boolean guardPassedAtFirstStep;
-    private long droppedExamples;
-    private long examplesSeen;
     private long releasedSteps;
     private boolean budgetListenerSeen;
     private boolean listenerWarningGiven;
@@ -102,12 +97,10 @@ public final class DPUpdater {
                     + "must be divided by the E the steps are accounted with. Build the budget from this configuration "
                     + "(DPLoRA.makePrivate does)");
         }
+        this.config = config;
         this.maxGradNorm = config.getMaxGradNorm();
         this.expectedBatchSize = budget.plan().expectedBatchSize();
         this.noiseMultiplier = budget.noiseMultiplier();
-        this.clipping = config.getClipping();
-        this.perLayerWeights = config.getPerLayerClipWeights();
-        this.maxDroppedFraction = config.getMaxDroppedFraction();
     }
 
     /**
@@ -162,39 +155,19 @@ public final class DPUpdater {
         ParameterLayout l = PrivacyGuard.check(network, blocks);
         List<PrivacyRecordHolder> records = PrivacyContinuity.holders(network);
         PrivacyContinuity.check(records, budget.ledger());
+        ClippedSumAccumulator acc = ClippedSumAccumulator.of(l, config,
+                flatGradient.dataType() == DataType.DOUBLE);
         List<ParameterLayout.DPLayer> dps = l.dpLayers();
-        double[] thresholds = new double[dps.size()];
-        if (clipping == ClippingMode.PER_LAYER) {
-            Set<String> names = new HashSet<>();
-            double[] w = new double[dps.size()];
-            for (int i = 0; i < w.length; i++) {
-                names.add(dps.get(i).name());
-                w[i] = perLayerWeights.getOrDefault(dps.get(i).name(), 1.0);
-            }
-            for (String k : perLayerWeights.keySet()) {
-                if (!names.contains(k)) {
-                    throw new IllegalArgumentException("perLayerClipWeight names layer '" + k + "', which is not a "
-                            + "DP layer with trainable parameters; DP layers: " + names);
-                }
-            }
-            thresholds = ClipFactors.perLayerThresholds(maxGradNorm, w);
-        } else {
-            Arrays.fill(thresholds, maxGradNorm);
-        }
-        if (l.privatisedLength() > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("too many trainable DP parameters for one accumulator: "
-                    + l.privatisedLength());
-        }
         INDArray flat = flatGradient.reshape(flatGradient.length());
         List<INDArray> segments = new ArrayList<>();
         for (long[] iv : l.nonPrivatisedIntervals()) {
             segments.add(flat.get(NDArrayIndex.interval(iv[0], iv[1])));
         }
         this.layout = l;
-        this.layerThresholds = thresholds;
-        this.margin = ClipFactors.marginFor(flatGradient.dataType() == DataType.DOUBLE);
-        this.accumulator = new double[(int) l.privatisedLength()];
+        this.clipped = acc;
+        this.accumulator = acc.values();
         this.nonPrivatisedSegments = segments;
+        this.flatGradientView = flat;
         this.installed = updater;
         this.privacyRecords = records;
         for (ParameterLayout.DPLayer d : dps) {
@@ -225,47 +198,19 @@ public final class DPUpdater {
             PrivacyGuard.check(network, ((BaseMultiLayerUpdater<?>) installed).getUpdaterBlocks());
             guardPassedAtFirstStep = true;
         }
-        List<ParameterLayout.DPLayer> dps = layout.dpLayers();
         MicroBatch mb;
         try {
             mb = channel.take();
             checkSameSampling(mb);
             budget.checkNextStepAllowed();
             checkSequence(mb);
-            int m = mb.rows();
-            for (ParameterLayout.DPLayer d : dps) {
-                int have = d.layer().perExampleCount();
-                if (have != m) {
-                    throw new IllegalStateException("DP layer '" + d.name() + "' holds per-example state for " + have
-                            + " examples, but the announced micro-batch has " + m);
-                }
-            }
-            double[][] factors = clipFactors(mb, m);
-            // Only the privatised views are cleared here, not the whole flat gradient (mostly frozen base weights):
-            // no privatised value depends on the other coordinates (the configured updater treats parameters on
-            // their own, and the guard refuses normalisation or regularisation that could couple them), and
-            // afterOptimizer() zeroes them before the step function; a micro-batch that releases nothing, or a
-            // failure, zeroes the whole gradient below.
-            int off = 0;
-            for (int l = 0; l < dps.size(); l++) {
-                ParameterLayout.DPLayer d = dps.get(l);
-                Map<String, INDArray> views = d.layer().trainableGradientViews();
-                for (String key : d.keys()) {
-                    transfer.zero(views.get(key));
-                }
-                d.layer().writeClippedSum(factors[clipping == ClippingMode.PER_LAYER ? l : 0]);
-                for (String key : d.keys()) {
-                    off = transfer.add(views.get(key), accumulator, off);
-                }
-            }
+            clipped.addMicroBatch(mb.rows(), mb.padding(), mb.logicalStep());
         } catch (RuntimeException e) {
             resetAccumulation();
             flatGradient.assign(0);
             throw e;
         } finally {
-            for (ParameterLayout.DPLayer d : dps) {
-                d.layer().clearPerExampleState();
-            }
+            clipped.clearPerExampleState();
         }
         if (!mb.isLast()) {
             flatGradient.assign(0);
@@ -273,19 +218,70 @@ public final class DPUpdater {
         }
         long iteration = budget.stepsTaken();
         addNoiseAndScale();
-        int off = 0;
-        for (ParameterLayout.DPLayer d : dps) {
-            Map<String, INDArray> views = d.layer().trainableGradientViews();
-            for (String key : d.keys()) {
-                off = transfer.write(accumulator, off, views.get(key));
-            }
-        }
+        clipped.writeToGradientViews(accumulator);
         budget.recordStep();
         PrivacyContinuity.stamp(privacyRecords, budget.ledger().runId(), budget.stepsTaken());
         releasedSteps++;
         checkBudgetListener();
         resetAccumulation();
         return iteration;
+    }
+
+    /**
+     * Releases one logical step whose clipped sum was computed outside this network, by the
+     * {@link ClippedSumWorker}s of a distributed run over replicas of it ({@link DistributedPrivateTraining}). The
+     * release is the one of the single-machine step (last micro-batch): the budget must allow one more step (else
+     * {@link BudgetExhaustedException}, nothing changed), noise N(0, &sigma;<sup>2</sup>C<sup>2</sup>) from this run's
+     * generator is added in double to every trainable DP coordinate, the sum is divided by E, written into the
+     * gradient views, the step is recorded in the ledger, the configured updater runs once with the logical step as
+     * iteration and the network's parameters take the step (params -= update; constraints applied as DL4J does).
+     *
+     * @param clippedSum &Sigma;<sub>i</sub> c<sub>i</sub> g<sub>i</sub> over the step's Poisson sample, in the
+     *                   accumulator order of {@link ClippedSumAccumulator} (length
+     *                   {@link #privatisedParameterCount()}); all zeros for an empty logical batch
+     * @param epoch      the epoch handed to the configured updater (schedules)
+     * @throws IllegalArgumentException if the sum has the wrong length or a non-finite element (a clipped sum is
+     *                                  bounded; such a sum did not come from a {@link ClippedSumWorker})
+     * @throws IllegalStateException    if local micro-batches of this run are being accumulated, or the DP step is no
+     *                                  longer installed
+     */
+    public synchronized void releaseExternalClippedSum(double[] clippedSum, int epoch) {
+        checkInstalled();
+        if (!guardPassedAtFirstStep) {
+            PrivacyGuard.check(network, ((BaseMultiLayerUpdater<?>) installed).getUpdaterBlocks());
+            guardPassedAtFirstStep = true;
+        }
+        if (clippedSum == null || clippedSum.length != accumulator.length) {
+            throw new IllegalArgumentException("the clipped sum has " + (clippedSum == null ? "no" : clippedSum.length)
+                    + " elements but this network has " + accumulator.length + " trainable DP coordinates");
+        }
+        for (int j = 0; j < clippedSum.length; j++) {
+            if (!Double.isFinite(clippedSum[j])) {
+                throw new IllegalArgumentException("element " + j + " of the clipped sum is " + clippedSum[j]
+                        + ": a sum of clipped per-example gradients is finite; refusing to release it");
+            }
+        }
+        if (lastMicroBatchIndex >= 0) {
+            throw new IllegalStateException("logical step " + accumulatingStep + " of this run is being accumulated "
+                    + "from local micro-batches; a distributed release now would interleave two steps");
+        }
+        budget.checkNextStepAllowed();
+        System.arraycopy(clippedSum, 0, accumulator, 0, accumulator.length);
+        long iteration = budget.stepsTaken();
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            addNoiseAndScale();
+            flatGradientView.assign(0);
+            clipped.writeToGradientViews(accumulator);
+            budget.recordStep();
+            PrivacyContinuity.stamp(privacyRecords, budget.ledger().runId(), budget.stepsTaken());
+            releasedSteps++;
+            resetAccumulation();
+            int it = (int) Math.min(Integer.MAX_VALUE, iteration);
+            ((ReleasedStepApplier) installed).applyReleasedStep(it, epoch);
+            afterOptimizer();
+            network.params().subi(flatGradientView);
+            network.applyConstraints(it, epoch);
+        }
     }
 
     /**
@@ -352,49 +348,6 @@ public final class DPUpdater {
         lastMicroBatchIndex = mb.index();
     }
 
-    private double[][] clipFactors(MicroBatch mb, int m) {
-        List<ParameterLayout.DPLayer> dps = layout.dpLayers();
-        int groups = clipping == ClippingMode.PER_LAYER ? dps.size() : 1;
-        double[][] c = new double[groups][m];
-        if (mb.padding()) {
-            return c;
-        }
-        double[][] sq = new double[groups][m];
-        for (int l = 0; l < dps.size(); l++) {
-            dps.get(l).layer().accumulateSquaredNorms(sq[groups == 1 ? 0 : l]);
-        }
-        int dropped = 0;
-        for (int i = 0; i < m; i++) {
-            boolean finite = true;
-            for (int g = 0; g < groups; g++) {
-                finite &= Double.isFinite(sq[g][i]) && sq[g][i] >= 0;
-            }
-            if (!finite) {
-                dropped++;
-                continue;
-            }
-            for (int g = 0; g < groups; g++) {
-                double threshold = groups == 1 ? maxGradNorm : layerThresholds[g];
-                c[g][i] = ClipFactors.clipFactor(sq[g][i], threshold, margin);
-            }
-        }
-        examplesSeen += m;
-        if (dropped > 0) {
-            droppedExamples += dropped;
-            log.warn("{} example(s) with a non-finite gradient norm dropped from logical step {} (clip factor 0); "
-                    + "{} dropped so far", dropped, mb.logicalStep(), droppedExamples);
-            if (examplesSeen >= DPConfig.DROP_CHECK_MIN_EXAMPLES
-                    && droppedExamples > maxDroppedFraction * examplesSeen) {
-                throw new IllegalStateException("training stopped: " + droppedExamples + " of the " + examplesSeen
-                        + " examples seen had a non-finite gradient norm (NaN or infinite features, labels or "
-                        + "weights?) and were dropped, more than maxDroppedFraction = " + maxDroppedFraction
-                        + ". Continuing would spend the privacy budget on steps that are mostly noise. Fix the data "
-                        + "or the model, or raise DPConfig.Builder.maxDroppedFraction. This step was not released");
-            }
-        }
-        return c;
-    }
-
     private void addNoiseAndScale() {
         double std = noiseMultiplier * maxGradNorm;
         double inv = 1.0 / expectedBatchSize;
@@ -408,7 +361,7 @@ public final class DPUpdater {
     }
 
     private void resetAccumulation() {
-        Arrays.fill(accumulator, 0.0);
+        clipped.reset();
         accumulatingStep = -1;
         lastMicroBatchIndex = -1;
     }
@@ -482,7 +435,7 @@ public final class DPUpdater {
 
     /** @return examples dropped because their gradient norm was not finite (a private-data diagnostic). */
     public synchronized long droppedExamples() {
-        return droppedExamples;
+        return clipped.droppedExamples();
     }
 
     /** @return logical steps released by this DP step (not counting restored ones). */
@@ -516,7 +469,12 @@ public final class DPUpdater {
 
     /** @return the per-layer clip thresholds C<sub>l</sub> (all equal to C in FLAT mode). */
     public double[] layerThresholds() {
-        return layerThresholds.clone();
+        return clipped.layerThresholds();
+    }
+
+    /** @return the network's parameter layout (read at attach time). */
+    ParameterLayout layout() {
+        return layout;
     }
 
     /** @return the channel on which the run's iterator announces micro-batches. */

@@ -3,9 +3,13 @@ package io.dplora.updater;
 import io.dplora.layers.PerExampleGradientLayer;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -129,6 +133,50 @@ final class ParameterLayout {
     /** @return [start, end) intervals of the flat vector that no DP layer privatises. */
     List<long[]> nonPrivatisedIntervals() {
         return nonPrivatisedIntervals;
+    }
+
+    /**
+     * @param flatParams the network's flattened parameter vector
+     * @return the privatised parameters' values, parameter by parameter in flat order (each parameter's segment of
+     * the flat vector as it lies there), in double (exact for float parameters)
+     */
+    double[] readPrivatisedParameters(INDArray flatParams) {
+        INDArray flat = flatParams.reshape(flatParams.length());
+        double[] out = new double[(int) privatisedLength];
+        int off = 0;
+        for (Param p : params) {
+            if (!p.privatised()) {
+                continue;
+            }
+            double[] v = flat.get(NDArrayIndex.interval(p.start(), p.end())).castTo(DataType.DOUBLE).toDoubleVector();
+            System.arraycopy(v, 0, out, off, v.length);
+            off += v.length;
+        }
+        return out;
+    }
+
+    /**
+     * Overwrites the privatised parameters with {@code values} (the order of {@link #readPrivatisedParameters}),
+     * rounded to the parameters' data type; every other parameter is left as it is.
+     *
+     * @throws IllegalArgumentException if {@code values} does not have {@link #privatisedLength()} elements
+     */
+    void writePrivatisedParameters(double[] values, INDArray flatParams) {
+        if (values == null || values.length != privatisedLength) {
+            throw new IllegalArgumentException("expected " + privatisedLength + " trainable DP parameter values, got "
+                    + (values == null ? "none" : values.length));
+        }
+        INDArray flat = flatParams.reshape(flatParams.length());
+        int off = 0;
+        for (Param p : params) {
+            if (!p.privatised()) {
+                continue;
+            }
+            int n = (int) p.length();
+            INDArray src = Nd4j.createFromArray(Arrays.copyOfRange(values, off, off + n)).castTo(flat.dataType());
+            flat.get(NDArrayIndex.interval(p.start(), p.end())).assign(src);
+            off += n;
+        }
     }
 
     /** @return number of privatised (trainable DP) coordinates. */

@@ -1,0 +1,140 @@
+package io.dplora.updater;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+/**
+ * The worker side of a distributed DP-SGD step: on a replica of the driver's network, computes the clipped sum
+ * &Sigma;<sub>i</sub> c<sub>i</sub> g<sub>i</sub> of the examples of a logical batch that this worker holds, with the
+ * single-machine code ({@link ClippedSumAccumulator}: the same per-example norms, clip factors and float-safe bounds).
+ * The driver ({@link DistributedPrivateTraining}) adds the worker sums and releases the step with noise; a worker
+ * never adds noise and its sum must never leave the training job.
+ *
+ * <p>Per logical step: {@link #reset()}, {@link #setTrainableParameters(double[])} with the driver's current values,
+ * {@link #add(DataSet, long)} for each micro-batch of this worker's sampled examples, then {@link #sum()}.
+ *
+ * <p>The replica must be an exact copy of the driver's network (its frozen weights are never updated: the DP step
+ * moves only the trainable DP coordinates, which {@link #setTrainableParameters} overwrites each step). Not thread
+ * safe: one worker per replica and thread.
+ */
+public final class ClippedSumWorker {
+
+    private final Model replica;
+    private final ParameterLayout layout;
+    private final ClippedSumAccumulator accumulator;
+    private long examples;
+
+    private ClippedSumWorker(Model replica, ClippedSumAccumulator accumulator) {
+        this.replica = replica;
+        this.layout = accumulator.layout();
+        this.accumulator = accumulator;
+    }
+
+    /**
+     * @param replica an initialised copy of the driver's network (ComputationGraph or MultiLayerNetwork), without a
+     *                DP updater of its own
+     * @param config  the run's configuration (C, clipping mode, per-layer weights, dropped-example limit)
+     * @return a worker with an empty sum
+     * @throws IllegalStateException if the {@link PrivacyGuard} refuses the network (the message names the layer)
+     */
+    public static ClippedSumWorker of(Model replica, DPConfig config) {
+        if (replica == null || config == null) {
+            throw new IllegalArgumentException("replica and config must not be null");
+        }
+        List<UpdaterBlock> blocks;
+        if (replica instanceof ComputationGraph g) {
+            blocks = ((BaseMultiLayerUpdater<?>) g.getUpdater(true)).getUpdaterBlocks();
+        } else if (replica instanceof MultiLayerNetwork m) {
+            blocks = ((BaseMultiLayerUpdater<?>) m.getUpdater(true)).getUpdaterBlocks();
+        } else {
+            throw new IllegalArgumentException("unsupported model type " + replica.getClass().getName()
+                    + ": use a ComputationGraph or a MultiLayerNetwork");
+        }
+        ParameterLayout layout = PrivacyGuard.check(replica, blocks);
+        for (ParameterLayout.DPLayer d : layout.dpLayers()) {
+            d.layer().setPerExampleGradientsEnabled(true);
+        }
+        return new ClippedSumWorker(replica,
+                ClippedSumAccumulator.of(layout, config, replica.params().dataType()
+                        == org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+    }
+
+    /** Sets the sum to zero (start of a logical step). */
+    public void reset() {
+        accumulator.reset();
+        examples = 0;
+    }
+
+    /**
+     * @param values the trainable DP parameters of the driver's network, in the order of
+     *               {@link DistributedPrivateTraining#trainableParameters()}
+     */
+    public void setTrainableParameters(double[] values) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            layout.writePrivatisedParameters(values, replica.params());
+        }
+    }
+
+    /**
+     * Runs the forward and backward pass of one micro-batch of sampled examples and adds its clipped sum.
+     *
+     * @param microBatch  at least one example (features, labels and, where the network uses them, masks)
+     * @param logicalStep the logical step (for diagnostics)
+     * @throws IllegalArgumentException if the micro-batch is empty
+     */
+    public void add(DataSet microBatch, long logicalStep) {
+        int rows = microBatch.numExamples();
+        if (rows < 1) {
+            throw new IllegalArgumentException("a micro-batch needs at least one example");
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray fm = microBatch.getFeaturesMaskArray();
+            INDArray lm = microBatch.getLabelsMaskArray();
+            if (replica instanceof ComputationGraph g) {
+                g.setInputs(microBatch.getFeatures());
+                g.setLabels(microBatch.getLabels());
+                g.setLayerMaskArrays(fm == null ? null : new INDArray[] {fm}, lm == null ? null : new INDArray[] {lm});
+                g.computeGradientAndScore();
+            } else {
+                MultiLayerNetwork m = (MultiLayerNetwork) replica;
+                m.setInput(microBatch.getFeatures());
+                m.setLabels(microBatch.getLabels());
+                m.setLayerMaskArrays(fm, lm);
+                m.computeGradientAndScore();
+            }
+            accumulator.addMicroBatch(rows, false, logicalStep);
+        } finally {
+            accumulator.clearPerExampleState();
+        }
+        examples += rows;
+    }
+
+    /** @return a copy of this worker's clipped sum since the last {@link #reset()} */
+    public double[] sum() {
+        return accumulator.sum();
+    }
+
+    /** @return examples added since the last {@link #reset()} */
+    public long examples() {
+        return examples;
+    }
+
+    /** @return the number of trainable DP coordinates (the length of {@link #sum()}) */
+    public int length() {
+        return accumulator.length();
+    }
+
+    /** @return examples dropped for a non-finite gradient norm on this worker (a private-data diagnostic) */
+    public long droppedExamples() {
+        return accumulator.droppedExamples();
+    }
+}
