@@ -32,6 +32,7 @@ public final class ClippedSumWorker {
     private final ParameterLayout layout;
     private final ClippedSumAccumulator accumulator;
     private long examples;
+    private boolean computing;
 
     private ClippedSumWorker(Model replica, ClippedSumAccumulator accumulator) {
         this.replica = replica;
@@ -63,9 +64,24 @@ public final class ClippedSumWorker {
         for (ParameterLayout.DPLayer d : layout.dpLayers()) {
             d.layer().setPerExampleGradientsEnabled(true);
         }
-        return new ClippedSumWorker(replica,
+        ClippedSumWorker w = new ClippedSumWorker(replica,
                 ClippedSumAccumulator.of(layout, config, replica.params().dataType()
                         == org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+        // The replica of a private network (its layers carry the run's privacy record) computes training gradients
+        // only inside add(), where they are clipped; any other backward pass on it is refused.
+        for (org.deeplearning4j.nn.api.Layer layer : NetworkLayers.allLayersUnwrapped(replica)) {
+            if (layer instanceof io.dplora.layers.PerExampleGradientLayer p) {
+                p.setPrivateTrainingCheck(w::checkInsideAdd);
+            }
+        }
+        return w;
+    }
+
+    private void checkInsideAdd() {
+        if (!computing) {
+            throw new IllegalStateException("this network is the replica of a ClippedSumWorker: it computes training "
+                    + "gradients only inside ClippedSumWorker.add, where they are clipped for the distributed DP step");
+        }
     }
 
     /** Sets the sum to zero (start of a logical step). */
@@ -96,6 +112,7 @@ public final class ClippedSumWorker {
         if (rows < 1) {
             throw new IllegalArgumentException("a micro-batch needs at least one example");
         }
+        computing = true;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             INDArray fm = microBatch.getFeaturesMaskArray();
             INDArray lm = microBatch.getLabelsMaskArray();
@@ -113,6 +130,7 @@ public final class ClippedSumWorker {
             }
             accumulator.addMicroBatch(rows, false, logicalStep);
         } finally {
+            computing = false;
             accumulator.clearPerExampleState();
         }
         examples += rows;

@@ -171,6 +171,25 @@ class DistributedPrivateTrainingTest {
     }
 
     @Test
+    void aReplicaOfAPrivateNetworkComputesGradientsOnlyInsideTheWorker(@org.junit.jupiter.api.io.TempDir
+                                                                         java.nio.file.Path dir) throws Exception {
+        DataSet data = TestSupport.data(5, N);
+        DPConfig config = config(8, 2);
+        ComputationGraph net = TestSupport.loraGraph(11, new Adam(0.05));
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config);
+        t.fit();
+        java.io.File f = dir.resolve("ckpt.zip").toFile();
+        t.save(f);
+        ComputationGraph replica = DPCheckpoint.restoreComputationGraph(f).network();
+        ClippedSumWorker w = ClippedSumWorker.of(replica, config);
+        w.add(new InMemoryDataSource(data).get(new int[] {0, 1, 2}), 0);
+        assertEquals(3, w.examples());
+        assertTrue(maxAbs(w.sum()) > 0);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> replica.fit(data));
+        assertTrue(e.getMessage().contains("ClippedSumWorker"), e.getMessage());
+    }
+
+    @Test
     void workerRefusesAParameterVectorOfAnotherNetwork() {
         ComputationGraph net = TestSupport.loraGraph(10, new Adam(0.05));
         ClippedSumWorker w = ClippedSumWorker.of(net, config(8, 5));

@@ -1,0 +1,312 @@
+package io.dplora.spark;
+
+import io.dplora.accounting.PrivacyLedger;
+import io.dplora.updater.DPCheckpoint;
+import io.dplora.updater.DPConfig;
+import io.dplora.updater.DistributedPrivateTraining;
+import io.dplora.updater.LogicalBatch;
+import io.dplora.updater.PrivateTraining;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Data-parallel DP-SGD of a DL4J network with LoRA (or other DP) layers over private data held in a Spark RDD: the
+ * Spark twin of {@link PrivateTraining}, with the same {@link DPConfig}, budget, ledger, epsilon and checkpoints.
+ *
+ * <p>Per logical step:
+ * <ol>
+ *   <li>the driver draws the step's Poisson sample with the single-machine sampler (one Bernoulli(q) decision per
+ *       example index, from the run's sampling stream: SecureRandom by default, the seed's stream in a seeded
+ *       experiment), so a run samples what {@code DPLoRA.makePrivate} would, and broadcasts the sorted indices with
+ *       the current trainable DP parameters ({@link StepPayload}; the frozen base was shipped once);</li>
+ *   <li>each partition runs its sampled examples through its executor's replica and returns their noise-free clipped
+ *       sum and count ({@link PartitionClippedSum}); a retried task recomputes the same sum from the same broadcast,
+ *       and Spark keeps one successful attempt per partition;</li>
+ *   <li>the sums are combined with {@code treeReduce}; the driver checks that the partitions hold exactly N examples
+ *       and sampled exactly the drawn ones, then adds the Gaussian noise once, divides by E, runs the configured
+ *       DL4J updater, records the step in the ledger and stops at the budget
+ *       ({@link DistributedPrivateTraining#release}).</li>
+ * </ol>
+ * The guard checks the driver's network before the first step; noise is never added on the executors, and partition
+ * sums never leave the job on their own.
+ *
+ * <p>The private data must be deterministic (re-reading it gives the same examples in the same order, as for any
+ * Spark {@code zipWithIndex}); it is indexed once and persisted. Each element is one example (a DataSet with several
+ * examples is split).
+ */
+public final class SparkPrivateTraining implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SparkPrivateTraining.class);
+
+    private final JavaSparkContext sc;
+    private final DistributedPrivateTraining driver;
+    private final JavaPairRDD<DataSet, Long> indexed;
+    private final Broadcast<byte[]> model;
+    private final boolean graph;
+    private final String configJson;
+    private final int maxPhysicalBatchSize;
+    private final String runKey = UUID.randomUUID().toString();
+    private final long datasetSize;
+    private int failFirstAttemptOfPartition = -1;
+    private StepStats lastStep;
+    private LogicalBatch lastBatch;
+    private long lastPayloadBytes;
+
+    /** Bytes and examples of the last logical step (for the performance report). */
+    public record StepStats(long step, int sampled, int partitions, long broadcastBytes, long resultBytesPerPartition,
+                            long millis) {
+    }
+
+    private SparkPrivateTraining(JavaSparkContext sc, Model net, JavaRDD<DataSet> privateData, DPConfig config,
+                                 PrivacyLedger prior) {
+        if (sc == null || net == null || privateData == null || config == null) {
+            throw new IllegalArgumentException("spark context, network, data and config must not be null");
+        }
+        if (!(net instanceof ComputationGraph) && !(net instanceof MultiLayerNetwork)) {
+            throw new IllegalArgumentException("unsupported model type " + net.getClass().getName()
+                    + ": use a ComputationGraph or a MultiLayerNetwork");
+        }
+        this.sc = sc;
+        this.graph = net instanceof ComputationGraph;
+        JavaPairRDD<DataSet, Long> idx = privateData
+                .flatMap(SparkPrivateTraining::singleExamples)
+                .zipWithIndex()
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long n = idx.count();
+        if (n < 1 || n > Integer.MAX_VALUE) {
+            idx.unpersist();
+            throw new IllegalArgumentException("the private data holds " + n + " examples; 1 to "
+                    + Integer.MAX_VALUE + " are supported");
+        }
+        byte[] bytes = modelBytes(net);
+        DistributedPrivateTraining d;
+        try {
+            d = DistributedPrivateTraining.create(net, (int) n, config, prior);
+        } catch (RuntimeException e) {
+            idx.unpersist();
+            throw e;
+        }
+        this.datasetSize = n;
+        this.indexed = idx;
+        this.driver = d;
+        this.model = sc.broadcast(bytes);
+        this.configJson = config.toJson();
+        this.maxPhysicalBatchSize = config.getMaxPhysicalBatchSize();
+        log.info("Spark private training set up: N = {} examples in {} partitions, {} trainable DP coordinates, model "
+                + "{} bytes shipped once per executor", n, idx.getNumPartitions(), d.trainableParameterCount(),
+                bytes.length);
+    }
+
+    /**
+     * Sets up a fresh private run (calibration, budget, guard and streams exactly as {@code DPLoRA.makePrivate}).
+     *
+     * @param sc          the Spark context (local[k] or a cluster)
+     * @param net         the driver's network with LoRA / DP layers, initialised
+     * @param privateData the private examples, one per element (or DataSets that are split into examples)
+     * @param config      the run's settings (E, C, epsilon or sigma, epochs, seed for experiments only)
+     * @return the run
+     */
+    public static SparkPrivateTraining create(JavaSparkContext sc, Model net, JavaRDD<DataSet> privateData,
+                                              DPConfig config) {
+        return new SparkPrivateTraining(sc, net, privateData, config, null);
+    }
+
+    /**
+     * Resumes a run from a DP checkpoint (network with optimiser state and ledger): epsilon continues from the ledger.
+     *
+     * @param sc          the Spark context
+     * @param restored    what {@link DPCheckpoint} restored
+     * @param privateData the same private data
+     * @param config      the run's settings
+     * @return the resumed run
+     */
+    public static SparkPrivateTraining resume(JavaSparkContext sc, DPCheckpoint.Restored<? extends Model> restored,
+                                              JavaRDD<DataSet> privateData, DPConfig config) {
+        if (restored == null) {
+            throw new IllegalArgumentException("restored checkpoint must not be null");
+        }
+        return new SparkPrivateTraining(sc, restored.network(), privateData, config, restored.ledger());
+    }
+
+    private static Iterator<DataSet> singleExamples(DataSet ds) {
+        return ds.numExamples() == 1 ? Collections.singletonList(ds).iterator() : ds.asList().iterator();
+    }
+
+    private static byte[] modelBytes(Model net) {
+        try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            ModelSerializer.writeModel(net, out, false);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not serialise the network for the executors", e);
+        }
+    }
+
+    /**
+     * Trains until the plan is complete or the privacy budget is spent.
+     *
+     * @return logical steps taken by this call
+     */
+    public long fit() {
+        long taken = 0;
+        while (step()) {
+            taken++;
+        }
+        driver.logSummary();
+        return taken;
+    }
+
+    /**
+     * Runs one logical step (see the class comment).
+     *
+     * @return false when no step is left (plan complete or budget spent)
+     * @throws IllegalStateException if the partitions do not hold exactly N examples or did not sample exactly the
+     *                               drawn ones (the data changed under the run); nothing is released then
+     */
+    public boolean step() {
+        LogicalBatch batch = driver.nextLogicalBatch();
+        if (batch == null) {
+            return false;
+        }
+        long t0 = System.nanoTime();
+        PartialSum total = clippedSum(batch);
+        driver.release(batch, total.sum());
+        lastBatch = batch;
+        lastStep = new StepStats(batch.step(), batch.size(), indexed.getNumPartitions(), lastPayloadBytes,
+                serializedSize(new PartialSum(total.sum(), 0, 0, 0)), (System.nanoTime() - t0) / 1_000_000);
+        return true;
+    }
+
+    /**
+     * Computes the noise-free clipped sum of a drawn batch over all partitions and checks it (see {@link #step()}).
+     */
+    PartialSum clippedSum(LogicalBatch batch) {
+        StepPayload payload = new StepPayload(runKey, batch.step(), datasetSize, batch.indices(),
+                driver.trainableParameters());
+        lastPayloadBytes = serializedSize(payload);
+        Broadcast<StepPayload> bc = sc.broadcast(payload);
+        PartialSum total;
+        try {
+            total = indexed.mapPartitions(new PartitionClippedSum(model, graph, configJson, maxPhysicalBatchSize, bc,
+                    failFirstAttemptOfPartition)).treeReduce(PartialSum::plus);
+        } finally {
+            bc.destroy();
+        }
+        if (total.held() != datasetSize || total.sampled() != batch.size()) {
+            throw new IllegalStateException("logical step " + batch.step() + " refused: the partitions hold "
+                    + total.held() + " examples (plan: N = " + datasetSize + ") and sampled " + total.sampled()
+                    + " of the " + batch.size() + " drawn; the private data changed under the run (a "
+                    + "non-deterministic source?). Nothing was released");
+        }
+        return total;
+    }
+
+    private static long serializedSize(Object o) {
+        try (ByteArrayOutputStream out = new ByteArrayOutputStream(); ObjectOutputStream oos =
+                new ObjectOutputStream(out)) {
+            oos.writeObject(o);
+            oos.flush();
+            return out.size();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Saves the driver's network (with optimiser state) and the ledger atomically ({@link DPCheckpoint}).
+     *
+     * @param file the checkpoint file
+     * @throws IOException if it cannot be written (a previous checkpoint there stays intact)
+     */
+    public void save(File file) throws IOException {
+        driver.training().save(file);
+    }
+
+    /** @return epsilon spent so far at the run's delta */
+    public double epsilon() {
+        return driver.epsilon();
+    }
+
+    /** @return the run's ledger (steps, sigma, q) */
+    public PrivacyLedger ledger() {
+        return driver.training().ledger();
+    }
+
+    /** @return the single-machine handle of the run (budget, noise multiplier, listener) */
+    public PrivateTraining training() {
+        return driver.training();
+    }
+
+    /** @return the driver's network */
+    public Model network() {
+        return driver.training().network();
+    }
+
+    /** @return N, the number of private examples */
+    public long datasetSize() {
+        return datasetSize;
+    }
+
+    /** @return statistics of the last step, or null before the first */
+    public StepStats lastStepStats() {
+        return lastStep;
+    }
+
+    /** @return the driver side of the run (tests draw batches from it) */
+    DistributedPrivateTraining driver() {
+        return driver;
+    }
+
+    /** @return the last released batch (tests compare the sampled examples with a single-machine run) */
+    LogicalBatch lastBatch() {
+        return lastBatch;
+    }
+
+    /** Test hook: the first attempt of the given partition's task fails in every step. */
+    void failFirstAttemptOfPartition(int partition) {
+        this.failFirstAttemptOfPartition = partition;
+    }
+
+    /** Releases the persisted data and the broadcast model. */
+    @Override
+    public void close() {
+        indexed.unpersist(false);
+        model.destroy();
+    }
+
+    /** @return the number of partitions of the indexed private data */
+    public int partitions() {
+        return indexed.getNumPartitions();
+    }
+
+    /** @return the indexed data's partition sizes (a diagnostic; runs a Spark job) */
+    public List<Integer> partitionSizes() {
+        return indexed.mapPartitions(it -> {
+            int c = 0;
+            while (it.hasNext()) {
+                it.next();
+                c++;
+            }
+            return List.of(c).iterator();
+        }).collect();
+    }
+}
