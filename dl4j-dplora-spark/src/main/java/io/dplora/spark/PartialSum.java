@@ -11,8 +11,10 @@ import java.io.Serializable;
  * @param sampled  examples of the step's sample in this partition
  * @param held     examples the partition holds (all partitions together must hold N)
  * @param dropped  examples dropped for a non-finite norm (a private-data diagnostic)
+ * @param lossSum  the sampled examples' summed training loss (a private-data diagnostic, like the single-machine
+ *                 loss)
  */
-record PartialSum(double[] sum, long sampled, long held, long dropped) implements Serializable {
+record PartialSum(double[] sum, long sampled, long held, long dropped, double lossSum) implements Serializable {
 
     /** @return the element-wise sum of two partial sums (the combiner of the tree aggregation) */
     PartialSum plus(PartialSum other) {
@@ -24,6 +26,7 @@ record PartialSum(double[] sum, long sampled, long held, long dropped) implement
         for (int j = 0; j < s.length; j++) {
             s[j] += other.sum[j];
         }
-        return new PartialSum(s, sampled + other.sampled, held + other.held, dropped + other.dropped);
+        return new PartialSum(s, sampled + other.sampled, held + other.held, dropped + other.dropped,
+                lossSum + other.lossSum);
     }
 }

@@ -4,8 +4,10 @@ import io.dplora.accounting.PrivacyLedger;
 import io.dplora.updater.DPCheckpoint;
 import io.dplora.updater.DPConfig;
 import io.dplora.updater.DistributedPrivateTraining;
+import io.dplora.updater.KeyedPoissonSampler;
 import io.dplora.updater.LogicalBatch;
 import io.dplora.updater.PrivateTraining;
+import io.dplora.updater.SamplingScheme;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -35,13 +37,16 @@ import java.util.UUID;
  *
  * <p>Per logical step:
  * <ol>
- *   <li>the driver draws the step's Poisson sample with the single-machine sampler (one Bernoulli(q) decision per
- *       example index, from the run's sampling stream: SecureRandom by default, the seed's stream in a seeded
- *       experiment), so a run samples what {@code DPLoRA.makePrivate} would, and broadcasts the sorted indices with
- *       the current trainable DP parameters ({@link StepPayload}; the frozen base was shipped once);</li>
- *   <li>each partition runs its sampled examples through its executor's replica and returns their noise-free clipped
- *       sum and count ({@link PartitionClippedSum}); a retried task recomputes the same sum from the same broadcast,
- *       and Spark keeps one successful attempt per partition;</li>
+ *   <li>the driver broadcasts the step number and the current trainable DP parameters ({@link StepPayload}; the
+ *       frozen base and the run's sampling key were shipped once);</li>
+ *   <li>each partition decides the Poisson membership of its own examples with the run's
+ *       {@link KeyedPoissonSampler} (Bernoulli(q) per example from a keyed AES function of (step, global index), the
+ *       key from SecureRandom, or from the seed in a seeded experiment; the configuration is switched to
+ *       {@link SamplingScheme#KEYED} if it asked for sequential draws: same rate, same accounting), runs the sampled
+ *       examples through its executor's replica and returns their noise-free clipped sum and count
+ *       ({@link PartitionClippedSum}); a retried task redraws the same sample and recomputes the same sum, and Spark
+ *       keeps one successful attempt per partition. A seeded run samples exactly what the single-machine run with
+ *       {@code sampling(SamplingScheme.KEYED)} and the same seed samples;</li>
  *   <li>the sums are combined with {@code treeReduce}; the driver checks that the partitions hold exactly N examples
  *       and sampled exactly the drawn ones, then adds the Gaussian noise once, divides by E, runs the configured
  *       DL4J updater, records the step in the ledger and stops at the budget
@@ -52,7 +57,9 @@ import java.util.UUID;
  *
  * <p>The private data must be deterministic (re-reading it gives the same examples in the same order, as for any
  * Spark {@code zipWithIndex}); it is indexed once and persisted. Each element is one example (a DataSet with several
- * examples is split).
+ * examples is split). Data made on the driver with {@code parallelize} carries its elements in its partitions, which
+ * Spark ships with every task (every step): persist it and call {@code localCheckpoint()} and an action on it first
+ * (as {@code ./dplora train --spark} does), so that a step's tasks carry only the partitions' ids.
  */
 public final class SparkPrivateTraining implements AutoCloseable {
 
@@ -62,6 +69,7 @@ public final class SparkPrivateTraining implements AutoCloseable {
     private final DistributedPrivateTraining driver;
     private final JavaPairRDD<DataSet, Long> indexed;
     private final Broadcast<byte[]> model;
+    private final Broadcast<KeyedPoissonSampler> sampler;
     private final boolean graph;
     private final String configJson;
     private final int maxPhysicalBatchSize;
@@ -71,10 +79,24 @@ public final class SparkPrivateTraining implements AutoCloseable {
     private StepStats lastStep;
     private LogicalBatch lastBatch;
     private long lastPayloadBytes;
+    private long droppedExamples;
+    private long stepsRun;
+    private long stepMillis;
 
-    /** Bytes and examples of the last logical step (for the performance report). */
+    /**
+     * What the last logical step moved and cost (for the performance report).
+     *
+     * @param step                    the logical step
+     * @param sampled                 examples in its Poisson sample
+     * @param partitions              partitions (tasks) of the step
+     * @param broadcastBytes          Java-serialised size of the step's broadcast (indices and trainable parameters)
+     * @param resultBytesPerPartition Java-serialised size of one partition's result (a clipped sum)
+     * @param millis                  wall time of the step on the driver
+     * @param lossSum                 the sampled examples' summed training loss (a private-data diagnostic)
+     * @param droppedExamples         examples dropped for a non-finite norm (a private-data diagnostic)
+     */
     public record StepStats(long step, int sampled, int partitions, long broadcastBytes, long resultBytesPerPartition,
-                            long millis) {
+                            long millis, double lossSum, long droppedExamples) {
     }
 
     private SparkPrivateTraining(JavaSparkContext sc, Model net, JavaRDD<DataSet> privateData, DPConfig config,
@@ -99,6 +121,11 @@ public final class SparkPrivateTraining implements AutoCloseable {
                     + Integer.MAX_VALUE + " are supported");
         }
         byte[] bytes = modelBytes(net);
+        if (config.getSampling() != SamplingScheme.KEYED) {
+            log.info("sampling with SamplingScheme.KEYED: each partition decides the Poisson membership of its own "
+                    + "examples (the same rate q and accounting as the configured {} sampling)", config.getSampling());
+            config = config.toBuilder().sampling(SamplingScheme.KEYED).build();
+        }
         DistributedPrivateTraining d;
         try {
             d = DistributedPrivateTraining.create(net, (int) n, config, prior);
@@ -110,6 +137,7 @@ public final class SparkPrivateTraining implements AutoCloseable {
         this.indexed = idx;
         this.driver = d;
         this.model = sc.broadcast(bytes);
+        this.sampler = sc.broadcast(d.keyedSampler());
         this.configJson = config.toJson();
         this.maxPhysicalBatchSize = config.getMaxPhysicalBatchSize();
         log.info("Spark private training set up: N = {} examples in {} partitions, {} trainable DP coordinates, model "
@@ -191,8 +219,12 @@ public final class SparkPrivateTraining implements AutoCloseable {
         PartialSum total = clippedSum(batch);
         driver.release(batch, total.sum());
         lastBatch = batch;
-        lastStep = new StepStats(batch.step(), batch.size(), indexed.getNumPartitions(), lastPayloadBytes,
-                serializedSize(new PartialSum(total.sum(), 0, 0, 0)), (System.nanoTime() - t0) / 1_000_000);
+        lastStep = new StepStats(batch.step(), (int) total.sampled(), indexed.getNumPartitions(), lastPayloadBytes,
+                serializedSize(new PartialSum(total.sum(), 0, 0, 0, 0)), (System.nanoTime() - t0) / 1_000_000,
+                total.lossSum(), total.dropped());
+        droppedExamples += total.dropped();
+        stepsRun++;
+        stepMillis += lastStep.millis();
         return true;
     }
 
@@ -206,16 +238,16 @@ public final class SparkPrivateTraining implements AutoCloseable {
         Broadcast<StepPayload> bc = sc.broadcast(payload);
         PartialSum total;
         try {
-            total = indexed.mapPartitions(new PartitionClippedSum(model, graph, configJson, maxPhysicalBatchSize, bc,
-                    failFirstAttemptOfPartition)).treeReduce(PartialSum::plus);
+            total = indexed.mapPartitions(new PartitionClippedSum(model, sampler, graph, configJson,
+                    maxPhysicalBatchSize, bc, failFirstAttemptOfPartition)).treeReduce(PartialSum::plus);
         } finally {
             bc.destroy();
         }
-        if (total.held() != datasetSize || total.sampled() != batch.size()) {
+        if (total.held() != datasetSize || (!batch.sampledByWorkers() && total.sampled() != batch.size())) {
             throw new IllegalStateException("logical step " + batch.step() + " refused: the partitions hold "
                     + total.held() + " examples (plan: N = " + datasetSize + ") and sampled " + total.sampled()
-                    + " of the " + batch.size() + " drawn; the private data changed under the run (a "
-                    + "non-deterministic source?). Nothing was released");
+                    + (batch.sampledByWorkers() ? "" : " of the " + batch.size() + " drawn")
+                    + "; the private data changed under the run (a non-deterministic source?). Nothing was released");
         }
         return total;
     }
@@ -261,6 +293,11 @@ public final class SparkPrivateTraining implements AutoCloseable {
         return driver.training().network();
     }
 
+    /** @return examples dropped so far for a non-finite gradient norm (a private-data diagnostic) */
+    public long droppedExamples() {
+        return droppedExamples;
+    }
+
     /** @return N, the number of private examples */
     public long datasetSize() {
         return datasetSize;
@@ -281,16 +318,33 @@ public final class SparkPrivateTraining implements AutoCloseable {
         return lastBatch;
     }
 
+    /** @return the run's keyed sampler (tests recompute a step's sample with it) */
+    KeyedPoissonSampler sampler() {
+        return driver.keyedSampler();
+    }
+
     /** Test hook: the first attempt of the given partition's task fails in every step. */
     void failFirstAttemptOfPartition(int partition) {
         this.failFirstAttemptOfPartition = partition;
     }
 
-    /** Releases the persisted data and the broadcast model. */
+    /** @return the mean wall time of the logical steps run by this handle, in milliseconds (NaN before the first) */
+    public double meanStepMillis() {
+        return stepsRun == 0 ? Double.NaN : stepMillis / (double) stepsRun;
+    }
+
+    /** Releases the persisted data and the broadcast model (and logs the steps' mean time and bytes moved). */
     @Override
     public void close() {
+        if (lastStep != null) {
+            log.info("Spark private training: {} steps, mean step {} ms, per step {} bytes broadcast (sample indices "
+                    + "and trainable parameters) and {} bytes returned per partition ({} partitions)", stepsRun,
+                    String.format("%.1f", meanStepMillis()), lastStep.broadcastBytes(),
+                    lastStep.resultBytesPerPartition(), lastStep.partitions());
+        }
         indexed.unpersist(false);
         model.destroy();
+        sampler.destroy();
     }
 
     /** @return the number of partitions of the indexed private data */

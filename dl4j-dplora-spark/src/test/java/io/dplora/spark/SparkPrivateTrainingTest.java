@@ -10,6 +10,7 @@ import io.dplora.updater.InMemoryDataSource;
 import io.dplora.updater.IndexedDataSource;
 import io.dplora.updater.LogicalBatch;
 import io.dplora.updater.PrivateTraining;
+import io.dplora.updater.SamplingScheme;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -42,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Spark local mode (2 threads, up to 4 attempts per task) over 4 partitions against the single-machine run of the
- * same seed, with DOUBLE networks: the same sampled examples in every step, the same ledger and epsilon, parameters
+ * same seed (both with keyed sampling), with DOUBLE networks: the same sampled examples in every step, the same ledger and epsilon, parameters
  * equal up to the order of the double-precision summation of clipped per-example gradients (1e-12 relative); a task
  * that fails on its first attempt is retried and counted once; a restarted driver continues epsilon; noise-free
  * partition sums; refusals.
@@ -108,7 +109,7 @@ class SparkPrivateTrainingTest {
 
     static DPConfig config(long steps) {
         return DPConfig.builder().noiseMultiplier(1.1).delta(1e-5).maxGradNorm(0.5).expectedBatchSize(8)
-                .steps(steps).maxPhysicalBatchSize(3).seed(2024).build();
+                .steps(steps).maxPhysicalBatchSize(3).seed(2024).sampling(SamplingScheme.KEYED).build();
     }
 
     static double[] flat(ComputationGraph g) {
@@ -153,10 +154,14 @@ class SparkPrivateTrainingTest {
         }
     }
 
+    /** Runs to the end; returns the examples of each step's sample (the partitions' count checked against it). */
     static List<Integer> runSpark(SparkPrivateTraining s) {
         List<Integer> drawn = new ArrayList<>();
         while (s.step()) {
-            for (int i : s.lastBatch().indices()) {
+            assertTrue(s.lastBatch().sampledByWorkers());
+            int[] sample = s.sampler().sample(s.lastBatch().step(), 0, N);
+            assertEquals(sample.length, s.lastStepStats().sampled(), "examples the partitions sampled");
+            for (int i : sample) {
                 drawn.add(i);
             }
         }
@@ -210,12 +215,13 @@ class SparkPrivateTrainingTest {
         ClippedSumWorker worker = ClippedSumWorker.of(local.clone(), config);
         try (SparkPrivateTraining s = SparkPrivateTraining.create(sc, net(4), rdd(data), config)) {
             LogicalBatch b = s.driver().nextLogicalBatch();
-            assertTrue(b.size() > 0);
+            int[] sample = s.sampler().sample(b.step(), 0, N);
+            assertTrue(sample.length > 0);
             PartialSum spark = s.clippedSum(b);
             worker.reset();
             worker.setTrainableParameters(s.driver().trainableParameters());
-            worker.add(new InMemoryDataSource(data).get(b.indices()), b.step());
-            assertEquals(b.size(), spark.sampled());
+            worker.add(new InMemoryDataSource(data).get(sample), b.step());
+            assertEquals(sample.length, spark.sampled());
             assertEquals(N, spark.held());
             double d = maxRelDiff(worker.sum(), spark.sum());
             assertTrue(d <= 1e-12, "partition sums must add up to the noise-free clipped sum, diff " + d);
@@ -245,6 +251,16 @@ class SparkPrivateTrainingTest {
             assertEquals(5, s.fit());
             assertEquals(8, s.ledger().totalSteps());
             assertEquals(uninterrupted, s.epsilon(), 1e-12 * uninterrupted);
+        }
+    }
+
+    @Test
+    void aSequentialConfigurationIsSampledKeyedOnTheExecutors() {
+        DPConfig sequential = config(2).toBuilder().sampling(SamplingScheme.SEQUENTIAL).build();
+        try (SparkPrivateTraining s = SparkPrivateTraining.create(sc, net(7), rdd(data(6)), sequential)) {
+            assertEquals(2, s.fit());
+            assertTrue(s.lastBatch().sampledByWorkers());
+            assertEquals(SamplingScheme.KEYED, s.training().config().getSampling());
         }
     }
 

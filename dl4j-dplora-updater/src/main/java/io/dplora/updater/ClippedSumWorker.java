@@ -32,6 +32,7 @@ public final class ClippedSumWorker {
     private final ParameterLayout layout;
     private final ClippedSumAccumulator accumulator;
     private long examples;
+    private double lossSum;
     private boolean computing;
 
     private ClippedSumWorker(Model replica, ClippedSumAccumulator accumulator) {
@@ -88,6 +89,7 @@ public final class ClippedSumWorker {
     public void reset() {
         accumulator.reset();
         examples = 0;
+        lossSum = 0;
     }
 
     /**
@@ -129,6 +131,7 @@ public final class ClippedSumWorker {
                 m.computeGradientAndScore();
             }
             accumulator.addMicroBatch(rows, false, logicalStep);
+            lossSum += replica.score() * rows;
         } finally {
             computing = false;
             accumulator.clearPerExampleState();
@@ -139,6 +142,14 @@ public final class ClippedSumWorker {
     /** @return a copy of this worker's clipped sum since the last {@link #reset()} */
     public double[] sum() {
         return accumulator.sum();
+    }
+
+    /**
+     * @return the sum over the examples added since the last {@link #reset()} of their training loss (the network's
+     * score times the micro-batch size; a private-data diagnostic, not covered by the DP guarantee)
+     */
+    public double lossSum() {
+        return lossSum;
     }
 
     /** @return examples added since the last {@link #reset()} */

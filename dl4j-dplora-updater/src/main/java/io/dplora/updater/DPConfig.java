@@ -52,6 +52,11 @@ import java.util.Set;
  *       same seed and settings share their noise, so a seeded run logs a warning and its ledger is marked
  *       {@code seeded} (not for release). ({@code secureRandom(true)} states the default explicitly and cannot be
  *       combined with a seed.)</li>
+ *   <li>{@code sampling}: how the Poisson decisions are drawn, both exact Poisson sampling at rate q (the privacy
+ *       and the accounting do not depend on it): {@link SamplingScheme#SEQUENTIAL} (default: one draw per example
+ *       from the run's sampling stream, in index order) or {@link SamplingScheme#KEYED} (each decision a keyed
+ *       AES function of (step, example index): any machine holding the key decides for its own examples, in any
+ *       order, about 100x faster than SecureRandom draws; what a distributed run uses).</li>
  *   <li>{@code allowBudgetIncrease}: when resuming a run, a privacy budget (target epsilon or epsilon budget) larger
  *       than the one the run's ledger records is refused unless this is set: raising the budget is a new privacy
  *       decision, logged as such.</li>
@@ -80,6 +85,7 @@ public final class DPConfig {
     private final Map<String, Double> perLayerClipWeights;
     private final int maxPhysicalBatchSize;
     private final boolean secureRandom;
+    private final SamplingScheme sampling;
     private final Long seed;
     private final int reportEvery;
     private final boolean allowBudgetIncrease;
@@ -103,6 +109,7 @@ public final class DPConfig {
         this.perLayerClipWeights = Collections.unmodifiableMap(new LinkedHashMap<>(b.perLayerClipWeights));
         this.maxPhysicalBatchSize = b.maxPhysicalBatchSize;
         this.secureRandom = b.secureRandom;
+        this.sampling = b.sampling;
         this.seed = b.seed;
         this.reportEvery = b.reportEvery;
         this.allowBudgetIncrease = b.allowBudgetIncrease;
@@ -131,6 +138,7 @@ public final class DPConfig {
         b.perLayerClipWeights = new LinkedHashMap<>(perLayerClipWeights);
         b.maxPhysicalBatchSize = maxPhysicalBatchSize;
         b.secureRandom = secureRandom;
+        b.sampling = sampling;
         b.seed = seed;
         b.reportEvery = reportEvery;
         b.allowBudgetIncrease = allowBudgetIncrease;
@@ -265,6 +273,11 @@ public final class DPConfig {
         return maxPhysicalBatchSize;
     }
 
+    /** @return how the Poisson sampling decisions are drawn (see the class comment). */
+    public SamplingScheme getSampling() {
+        return sampling;
+    }
+
     /** @return whether sampling and noise come from {@link java.security.SecureRandom} (true unless seeded). */
     public boolean isSecureRandom() {
         return seed == null;
@@ -351,6 +364,7 @@ public final class DPConfig {
         m.put("perLayerClipWeights", perLayerClipWeights.isEmpty() ? null : perLayerClipWeights);
         m.put("maxPhysicalBatchSize", maxPhysicalBatchSize);
         m.put("secureRandom", secureRandom);
+        m.put("sampling", sampling == SamplingScheme.SEQUENTIAL ? null : sampling.name());
         m.put("seed", seed);
         m.put("reportEvery", reportEvery);
         m.put("allowBudgetIncrease", allowBudgetIncrease ? Boolean.TRUE : null);
@@ -365,7 +379,7 @@ public final class DPConfig {
 
     private static final Set<String> JSON_KEYS = Set.of("targetEpsilon", "noiseMultiplier", "epsilonBudget", "delta",
             "maxGradNorm", "expectedBatchSize", "datasetSize", "epochs", "steps", "accountant", "clipping",
-            "perLayerClipWeights", "maxPhysicalBatchSize", "secureRandom", "seed", "reportEvery",
+            "perLayerClipWeights", "maxPhysicalBatchSize", "secureRandom", "sampling", "seed", "reportEvery",
             "allowBudgetIncrease", "maxDroppedFraction");
 
     /**
@@ -431,6 +445,9 @@ public final class DPConfig {
             if (m.containsKey("secureRandom")) {
                 b.secureRandom((Boolean) m.get("secureRandom"));
             }
+            if (m.containsKey("sampling")) {
+                b.sampling(SamplingScheme.valueOf(String.valueOf(m.get("sampling"))));
+            }
             if (m.containsKey("seed")) {
                 b.seed(((Number) m.get("seed")).longValue());
             }
@@ -459,6 +476,7 @@ public final class DPConfig {
                 + ", accountant=" + accountant + ", clipping=" + clipping
                 + (perLayerClipWeights.isEmpty() ? "" : ", perLayerClipWeights=" + perLayerClipWeights)
                 + ", maxPhysicalBatchSize=" + maxPhysicalBatchSize + ", secureRandom=" + secureRandom
+                + (sampling == SamplingScheme.SEQUENTIAL ? "" : ", sampling=" + sampling)
                 + (seed != null ? ", seed=" + seed : "") + ", reportEvery=" + reportEvery
                 + (allowBudgetIncrease ? ", allowBudgetIncrease" : "") + ", maxDroppedFraction=" + maxDroppedFraction
                 + '}';
@@ -475,7 +493,7 @@ public final class DPConfig {
         DPConfig c = (DPConfig) o;
         return Double.compare(delta, c.delta) == 0 && Double.compare(maxGradNorm, c.maxGradNorm) == 0
                 && expectedBatchSize == c.expectedBatchSize && maxPhysicalBatchSize == c.maxPhysicalBatchSize
-                && secureRandom == c.secureRandom && reportEvery == c.reportEvery
+                && secureRandom == c.secureRandom && sampling == c.sampling && reportEvery == c.reportEvery
                 && Objects.equals(targetEpsilon, c.targetEpsilon) && Objects.equals(noiseMultiplier, c.noiseMultiplier)
                 && Objects.equals(epsilonBudget, c.epsilonBudget) && Objects.equals(datasetSize, c.datasetSize)
                 && Objects.equals(epochs, c.epochs) && Objects.equals(steps, c.steps) && accountant == c.accountant
@@ -488,7 +506,7 @@ public final class DPConfig {
     public int hashCode() {
         return Objects.hash(targetEpsilon, noiseMultiplier, epsilonBudget, delta, maxGradNorm, expectedBatchSize,
                 datasetSize, epochs, steps, accountant, clipping, perLayerClipWeights, maxPhysicalBatchSize,
-                secureRandom, seed, reportEvery, allowBudgetIncrease, maxDroppedFraction);
+                secureRandom, sampling, seed, reportEvery, allowBudgetIncrease, maxDroppedFraction);
     }
 
     /** Builder for {@link DPConfig}; every setter records a value, {@link #build()} validates them all. */
@@ -507,6 +525,7 @@ public final class DPConfig {
         private Map<String, Double> perLayerClipWeights = new LinkedHashMap<>();
         private int maxPhysicalBatchSize = Integer.MAX_VALUE;
         private boolean secureRandom = false;
+        private SamplingScheme sampling = SamplingScheme.SEQUENTIAL;
         private Long seed;
         private int reportEvery = 50;
         private boolean allowBudgetIncrease;
@@ -602,6 +621,18 @@ public final class DPConfig {
          */
         public Builder secureRandom(boolean secureRandom) {
             this.secureRandom = secureRandom;
+            return this;
+        }
+
+        /**
+         * How the Poisson decisions are drawn (default {@link SamplingScheme#SEQUENTIAL}); both sample exactly at rate
+         * q, so privacy and accounting are the same.
+         */
+        public Builder sampling(SamplingScheme sampling) {
+            if (sampling == null) {
+                throw new IllegalArgumentException("sampling must not be null");
+            }
+            this.sampling = sampling;
             return this;
         }
 

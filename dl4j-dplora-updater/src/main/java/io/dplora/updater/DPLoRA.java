@@ -159,8 +159,12 @@ public final class DPLoRA {
         PrivacyBudget budget = new PrivacyBudget(ledger, sigma, plan, config.getDelta(), config.getEpsilonLimit(),
                 config.getAccountant(), planned);
         SamplingChannel channel = new SamplingChannel();
+        KeyedPoissonSampler keyed = config.getSampling() != SamplingScheme.KEYED ? null
+                : config.hasSeed() ? KeyedPoissonSampler.seeded(DPRandom.streamSeed(config, budget, 0), q)
+                : KeyedPoissonSampler.secure(q);
         PoissonSamplingIterator iterator = new PoissonSamplingIterator(trainData, config.stepsPerEpoch(n),
-                config.getMaxPhysicalBatchSize(), budget, DPRandom.forStream(config, budget, 0), channel);
+                config.getMaxPhysicalBatchSize(), budget, keyed == null ? DPRandom.forStream(config, budget, 0) : null,
+                keyed, channel);
         DPRandom noise = DPRandom.forStream(config, budget, 1);
         DPUpdater dp = net instanceof ComputationGraph
                 ? DPUpdater.attach((ComputationGraph) net, config, budget, channel, noise)

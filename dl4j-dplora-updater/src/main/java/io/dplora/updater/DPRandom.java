@@ -66,6 +66,20 @@ public final class DPRandom {
         if (!config.hasSeed()) {
             return secure();
         }
+        return seeded(streamSeed(config, budget, streamId));
+    }
+
+    /**
+     * @param config   a seeded run's configuration
+     * @param budget   its budget
+     * @param streamId 0 for sampling, 1 for noise
+     * @return the seed of the stream, derived as described at {@link #forStream}
+     * @throws IllegalStateException if the configuration has no seed
+     */
+    static long streamSeed(DPConfig config, PrivacyBudget budget, int streamId) {
+        if (!config.hasSeed()) {
+            throw new IllegalStateException("only a seeded run has stream seeds");
+        }
         long s = mix(config.getSeed());
         s = mix(s ^ mix(0x9E3779B97F4A7C15L * (streamId + 1)));
         s = mix(s ^ mix(budget.stepsTaken() + 0x632BE59BD9B4E019L));
@@ -73,7 +87,7 @@ public final class DPRandom {
         s = mix(s ^ Double.doubleToLongBits(budget.samplingRate()));
         s = mix(s ^ Double.doubleToLongBits(config.getMaxGradNorm()));
         s = mix(s ^ budget.plan().expectedBatchSize() ^ ((long) budget.plan().datasetSize() << 32));
-        return seeded(s);
+        return s;
     }
 
     private static long mix(long z) {

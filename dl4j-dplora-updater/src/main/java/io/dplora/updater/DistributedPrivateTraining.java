@@ -18,7 +18,9 @@ import java.util.Arrays;
  * <ol>
  *   <li>{@link #nextLogicalBatch()} draws the step's Poisson sample exactly as the single-machine
  *       {@link PoissonSamplingIterator} does (same stream, same epochs, same stop at the budget): with the same seed
- *       and settings, a distributed run samples the same examples as {@link DPLoRA#makePrivate} would;</li>
+ *       and settings, a distributed run samples the same examples as {@link DPLoRA#makePrivate} would. With
+ *       {@link SamplingScheme#KEYED} sampling the driver draws nothing: the workers decide membership with the
+ *       run's {@link #keyedSampler()} (the same decisions as the single-machine keyed run);</li>
  *   <li>the caller ships {@link #trainableParameters()} and the batch to the workers, each adds the clipped
  *       per-example gradients of the sampled examples it holds, and the caller sums the worker sums;</li>
  *   <li>{@link #release(LogicalBatch, double[])} adds the Gaussian noise once, here, divides by E, runs the
@@ -76,6 +78,11 @@ public final class DistributedPrivateTraining {
         if (!it.hasRemainingSteps()) {
             return null;
         }
+        if (it.keyedSampler() != null) {
+            long step = training.budget().stepsTaken();
+            pending = new LogicalBatch(step, (int) (step / it.stepsPerEpoch()), null);
+            return pending;
+        }
         if (!it.hasNext()) {
             it.reset();
         }
@@ -121,7 +128,7 @@ public final class DistributedPrivateTraining {
         Model net = training.network();
         training.listener().iterationDone(net, (int) Math.min(Integer.MAX_VALUE, batch.step()), batch.epoch());
         PoissonSamplingIterator it = training.iterator();
-        if (!it.hasNext() || !it.hasRemainingSteps()) {
+        if (training.budget().stepsTaken() % it.stepsPerEpoch() == 0 || !it.hasRemainingSteps()) {
             training.listener().onEpochEnd(net);
         }
     }
@@ -134,6 +141,14 @@ public final class DistributedPrivateTraining {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return layout.readPrivatisedParameters(training.network().params());
         }
+    }
+
+    /**
+     * @return the run's keyed sampler when it samples with {@link SamplingScheme#KEYED} (then the workers decide
+     * membership themselves: {@link LogicalBatch#indices()} is null), or null when the driver draws the batches
+     */
+    public KeyedPoissonSampler keyedSampler() {
+        return training.iterator().keyedSampler();
     }
 
     /** @return the number of trainable DP coordinates (the length of a clipped sum and of the parameters) */

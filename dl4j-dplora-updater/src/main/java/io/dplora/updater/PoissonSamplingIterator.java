@@ -37,7 +37,8 @@ import java.util.NoSuchElementException;
  *   <li>Pre-processors are refused: a normaliser fitted on the private data would leak it outside the DP
  *       mechanism. Do per-example preprocessing with public statistics inside the {@link IndexedDataSource}.</li>
  * </ul>
- * Draws come from the run's {@link DPRandom} (seeded, or SecureRandom in secure mode).
+ * Draws come from the run's {@link DPRandom} (seeded, or SecureRandom in secure mode), one per example in index order
+ * ({@link SamplingScheme#SEQUENTIAL}), or from the run's {@link KeyedPoissonSampler} ({@link SamplingScheme#KEYED}).
  */
 public class PoissonSamplingIterator implements DataSetIterator {
 
@@ -53,6 +54,7 @@ public class PoissonSamplingIterator implements DataSetIterator {
     private final int maxPhysicalBatchSize;
     private final transient PrivacyBudget budget;
     private final transient DPRandom random;
+    private final KeyedPoissonSampler keyed;
     private final transient SamplingChannel channel;
     private final transient DataSet template;
 
@@ -80,8 +82,22 @@ public class PoissonSamplingIterator implements DataSetIterator {
      */
     public PoissonSamplingIterator(IndexedDataSource source, long stepsPerEpoch, int maxPhysicalBatchSize,
                                    PrivacyBudget budget, DPRandom random, SamplingChannel channel) {
-        if (source == null || budget == null || random == null || channel == null) {
-            throw new IllegalArgumentException("source, budget, random and channel must not be null");
+        this(source, stepsPerEpoch, maxPhysicalBatchSize, budget, random, null, channel);
+    }
+
+    /**
+     * As {@link #PoissonSamplingIterator(IndexedDataSource, long, int, PrivacyBudget, DPRandom, SamplingChannel)},
+     * drawing with a keyed sampler ({@link SamplingScheme#KEYED}) when {@code keyed} is not null.
+     *
+     * @param keyed the run's keyed sampler (its rate must be the budget's q), or null for sequential draws from
+     *              {@code random}
+     */
+    public PoissonSamplingIterator(IndexedDataSource source, long stepsPerEpoch, int maxPhysicalBatchSize,
+                                   PrivacyBudget budget, DPRandom random, KeyedPoissonSampler keyed,
+                                   SamplingChannel channel) {
+        if (source == null || budget == null || (random == null && keyed == null) || channel == null) {
+            throw new IllegalArgumentException("source, budget, channel and a random source (a stream or a keyed "
+                    + "sampler) must not be null");
         }
         if (source.size() != budget.plan().datasetSize()) {
             throw new IllegalArgumentException("the source holds " + source.size() + " examples but the budget's "
@@ -89,6 +105,10 @@ public class PoissonSamplingIterator implements DataSetIterator {
                     + "actually sampled");
         }
         double samplingRate = budget.samplingRate();
+        if (keyed != null && keyed.samplingRate() != samplingRate) {
+            throw new IllegalArgumentException("the keyed sampler's rate " + keyed.samplingRate() + " is not the "
+                    + "budget's q = " + samplingRate);
+        }
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + stepsPerEpoch);
         }
@@ -101,6 +121,7 @@ public class PoissonSamplingIterator implements DataSetIterator {
         this.maxPhysicalBatchSize = maxPhysicalBatchSize;
         this.budget = budget;
         this.random = random;
+        this.keyed = keyed;
         this.channel = channel;
         this.template = fetch(new int[]{0});
         this.nextLogicalStep = budget.stepsTaken();
@@ -155,17 +176,25 @@ public class PoissonSamplingIterator implements DataSetIterator {
 
     private void drawLogicalBatch() {
         int n = source.size();
-        int[] chosen = new int[Math.max(16, (int) Math.min(n, Math.ceil(n * samplingRate * 1.5) + 16))];
-        int size = 0;
-        for (int i = 0; i < n; i++) {
-            if (random.nextBernoulli(samplingRate)) {
-                if (size == chosen.length) {
-                    chosen = Arrays.copyOf(chosen, Math.min(n, chosen.length * 2));
+        long step = stepIndexOfNextDraw();
+        int[] chosen;
+        int size;
+        if (keyed != null) {
+            chosen = keyed.sample(step, 0, n);
+            size = chosen.length;
+        } else {
+            chosen = new int[Math.max(16, (int) Math.min(n, Math.ceil(n * samplingRate * 1.5) + 16))];
+            size = 0;
+            for (int i = 0; i < n; i++) {
+                if (random.nextBernoulli(samplingRate)) {
+                    if (size == chosen.length) {
+                        chosen = Arrays.copyOf(chosen, Math.min(n, chosen.length * 2));
+                    }
+                    chosen[size++] = i;
                 }
-                chosen[size++] = i;
             }
         }
-        currentLogicalStep = stepIndexOfNextDraw();
+        currentLogicalStep = step;
         nextLogicalStep = currentLogicalStep + 1;
         currentMicroBatchIndex = 0;
         lastLogicalBatchSize = size;
@@ -317,6 +346,11 @@ public class PoissonSamplingIterator implements DataSetIterator {
     /** @return empty logical batches drawn by this iterator (each delivered as a padding micro-batch). */
     public synchronized long emptyLogicalBatches() {
         return emptyLogicalBatches;
+    }
+
+    /** @return the run's keyed sampler ({@link SamplingScheme#KEYED}), or null for sequential draws */
+    public KeyedPoissonSampler keyedSampler() {
+        return keyed;
     }
 
     /** @return the run's budget. */

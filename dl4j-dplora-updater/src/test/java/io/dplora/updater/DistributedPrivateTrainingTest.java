@@ -36,6 +36,10 @@ class DistributedPrivateTrainingTest {
                 .maxPhysicalBatchSize(3).seed(77).build();
     }
 
+    private static DPConfig keyed(DPConfig c) {
+        return c.toBuilder().sampling(SamplingScheme.KEYED).build();
+    }
+
     /** Runs a distributed training over {@code shards} shards and returns the drawn batches. */
     static List<LogicalBatch> runDistributed(DistributedPrivateTraining driver, List<? extends Model> replicas,
                                              DataSet data, DPConfig config, int shards) {
@@ -47,6 +51,11 @@ class DistributedPrivateTrainingTest {
         LogicalBatch b;
         while ((b = driver.nextLogicalBatch()) != null) {
             batches.add(b);
+            if (b.sampledByWorkers()) {
+                // keyed sampling: the workers decide; the test records what they will decide
+                b = new LogicalBatch(b.step(), b.epoch(), driver.keyedSampler().sample(b.step(), 0, N));
+                batches.set(batches.size() - 1, b);
+            }
             double[] params = driver.trainableParameters();
             double[] total = new double[driver.trainableParameterCount()];
             for (int w = 0; w < shards; w++) {
@@ -71,7 +80,7 @@ class DistributedPrivateTrainingTest {
                     total[j] += s[j];
                 }
             }
-            driver.release(b, total);
+            driver.release(driver.pending(), total);
         }
         return batches;
     }
@@ -102,9 +111,8 @@ class DistributedPrivateTrainingTest {
         assertTrue(diff <= 1e-12 * Math.max(1.0, maxAbs(a)), "max |param diff| " + diff);
     }
 
-    private static <M extends Model> void checkEquivalence(Supplier<M> net, int shards) {
+    private static <M extends Model> void checkEquivalence(Supplier<M> net, int shards, DPConfig config) {
         DataSet data = TestSupport.data(3, N);
-        DPConfig config = config(8, 12);
         M single = net.get();
         M distributedNet = net.get();
         List<M> replicas = new ArrayList<>();
@@ -124,12 +132,17 @@ class DistributedPrivateTrainingTest {
 
     @Test
     void computationGraphOverThreeShardsEqualsTheSingleMachineRun() {
-        checkEquivalence(() -> TestSupport.loraGraph(5, new Adam(0.05)), 3);
+        checkEquivalence(() -> TestSupport.loraGraph(5, new Adam(0.05)), 3, config(8, 12));
+    }
+
+    @Test
+    void keyedSamplingByTheWorkersEqualsTheKeyedSingleMachineRun() {
+        checkEquivalence(() -> TestSupport.loraGraph(12, new Adam(0.05)), 3, keyed(config(8, 12)));
     }
 
     @Test
     void multiLayerNetworkOverFourShardsEqualsTheSingleMachineRun() {
-        checkEquivalence(() -> TestSupport.loraMln(6, new Adam(0.05)), 4);
+        checkEquivalence(() -> TestSupport.loraMln(6, new Adam(0.05)), 4, config(8, 12));
     }
 
     @Test

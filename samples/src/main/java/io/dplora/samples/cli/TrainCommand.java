@@ -45,6 +45,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     String method;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "DP methods: compute each step's clipped sums on Apache Spark (e.g. local[2], or a cluster's "
+                    + "spark://host:7077); sampling, noise and accounting stay on this driver")
+    String spark;
+
     @Option(names = "--json", description = "print the result as one JSON object on the last line")
     boolean json;
 
@@ -90,7 +95,8 @@ final class TrainCommand implements Callable<Integer> {
             TaskData data = ws.load(task, o);
             BaseModel base = ws.base(task, data, o);
             o.printf("base: %s (public test accuracy %.4f)%n", base.folder(), base.info().publicTestAccuracy());
-            RunResult r = new FineTuner(o).run(task, data, base, s, folder);
+            FineTuner tuner = spark == null ? new FineTuner(o) : new FineTuner(o).withSpark(spark);
+            RunResult r = tuner.run(task, data, base, s, folder);
             o.println(summary(r) + "; saved to " + outDir);
             if (json) {
                 o.println(Json.line(r));

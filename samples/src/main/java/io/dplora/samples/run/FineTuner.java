@@ -24,10 +24,25 @@ import java.util.List;
 public final class FineTuner {
 
     private final PrintStream out;
+    private final String sparkMaster;
 
     /** @param out where the run's header and per-epoch summary lines go */
     public FineTuner(PrintStream out) {
+        this(out, null);
+    }
+
+    private FineTuner(PrintStream out, String sparkMaster) {
         this.out = out;
+        this.sparkMaster = sparkMaster;
+    }
+
+    /**
+     * @param master a Spark master URL ({@code local[2]}, {@code spark://host:7077}, ...), or null for the
+     *               single-machine DP step
+     * @return a fine-tuner whose DP runs compute their clipped sums on Spark ({@link SparkLoop})
+     */
+    public FineTuner withSpark(String master) {
+        return new FineTuner(out, master);
     }
 
     /**
@@ -56,9 +71,30 @@ public final class FineTuner {
             train = FirstExamples.of(data.privateTrain(), s.limit());
             scored = data.privateTest();
         }
+        if (sparkMaster != null && !s.method().isPrivate()) {
+            throw new IllegalArgumentException("--spark runs DP methods (vanilla, ffa); method " + s.method().label()
+                    + " trains on one machine");
+        }
+        TrainingLoop loop = !s.method().isPrivate() ? new NonPrivateLoop(net, train, s)
+                : sparkMaster != null ? new SparkLoop(net, train, s, sparkMaster) : new PrivateLoop(net, train, s);
+        try {
+            return train(task, base, s, folder, net, train, scored, loop, start);
+        } finally {
+            if (loop instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    out.println("warning: could not stop Spark cleanly: " + e);
+                }
+            }
+        }
+    }
+
+    private RunResult train(Task task, BaseModel base, RunSettings s, RunFolder folder, ComputationGraph net,
+                            IndexedDataSource train, IndexedDataSource scored, TrainingLoop loop, long start)
+            throws IOException {
         String split = s.scoredSplit();
         double before = Evaluator.evaluate(net, scored, task.evaluationBatch()).accuracy();
-        TrainingLoop loop = s.method().isPrivate() ? new PrivateLoop(net, train, s) : new NonPrivateLoop(net, train, s);
         out.printf("fine-tuning %s: %s LoRA r=%d (alpha %s) on %d private training examples, %s; %s accuracy "
                         + "before fine-tuning %.4f%s%n", task.name(), s.method().label(), s.rank(),
                 RunSettings.number(s.alpha()), train.size(), loop, split, before,
@@ -89,7 +125,7 @@ public final class FineTuner {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         boolean binary = task.reportsBinaryMetrics();
-        PrivateLoop dp = loop instanceof PrivateLoop p ? p : null;
+        DPLoop dp = loop instanceof DPLoop p ? p : null;
         RunResult result = new RunResult(task.name(), s.method().label(), s.rank(), s.alpha(),
                 dp == null ? null : s.epsilon(), loop.epsilon(), s.delta(), dp == null ? null : s.accountant().name(),
                 dp == null ? null : dp.noiseMultiplier(), dp == null ? null : dp.samplingRate(), loop.steps(),

@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * default), virtual batches of at most the physical batch size. Training stops at the plan or at the budget,
  * whichever comes first; epsilon is that of the steps actually taken.
  */
-final class PrivateLoop implements TrainingLoop {
+final class PrivateLoop implements DPLoop {
 
     private final ComputationGraph net;
     private final PrivateTraining training;
@@ -32,6 +32,16 @@ final class PrivateLoop implements TrainingLoop {
     PrivateLoop(ComputationGraph net, IndexedDataSource train, RunSettings s) {
         this.net = net;
         this.settings = s;
+        this.training = DPLoRA.makePrivate(net, train, config(s));
+        net.addListeners(listener);
+    }
+
+    /**
+     * @param s the run's settings
+     * @return the library configuration of a DP run with these settings (shared by the single-machine and the Spark
+     * loop)
+     */
+    static DPConfig config(RunSettings s) {
         DPConfig.Builder b = DPConfig.builder()
                 .targetEpsilon(s.epsilon())
                 .delta(s.delta())
@@ -43,13 +53,16 @@ final class PrivateLoop implements TrainingLoop {
         if (s.seeded()) {
             b.seed(s.seed());
         }
-        DPConfig config = b.build();
-        this.training = DPLoRA.makePrivate(net, train, config);
-        net.addListeners(listener);
+        return b.build();
     }
 
     @Override
     public int plannedEpochs() {
+        return plannedEpochs(training);
+    }
+
+    /** @return the planned logical steps of a DP run divided into epochs of ceil(N/E) steps */
+    static int plannedEpochs(PrivateTraining training) {
         long perEpoch = training.iterator().stepsPerEpoch();
         long steps = training.stepLimit() - training.budget().stepsAtStart();
         return (int) ((steps + perEpoch - 1) / perEpoch);
@@ -88,25 +101,33 @@ final class PrivateLoop implements TrainingLoop {
         return training.epsilon();
     }
 
-    double noiseMultiplier() {
+    @Override
+    public double noiseMultiplier() {
         return training.noiseMultiplier();
     }
 
-    double samplingRate() {
+    @Override
+    public double samplingRate() {
         return training.samplingRate();
     }
 
-    long droppedExamples() {
+    @Override
+    public long droppedExamples() {
         return training.updater().droppedExamples();
     }
 
-    /** Writes the run's privacy ledger (every accounted step) as JSON. */
-    void writeLedger(Path file) throws IOException {
+    @Override
+    public void writeLedger(Path file) throws IOException {
         Files.writeString(file, training.ledger().toJson(), StandardCharsets.UTF_8);
     }
 
     @Override
     public String toString() {
+        return describe(settings, training);
+    }
+
+    /** @return one line on the DP settings of a run: target, accountant, sigma, q, C, plan, physical batch */
+    static String describe(RunSettings settings, PrivateTraining training) {
         return String.format("DP-SGD: target epsilon %s at delta %s (%s accountant), noise multiplier %.4f, "
                         + "q = %d/%d = %.5f, C = %s, %d planned logical steps (%s epochs), physical batch %d",
                 RunSettings.number(settings.epsilon()), settings.delta(), settings.accountant(),
