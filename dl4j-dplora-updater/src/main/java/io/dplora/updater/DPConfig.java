@@ -53,10 +53,12 @@ import java.util.Set;
  *       {@code seeded} (not for release). ({@code secureRandom(true)} states the default explicitly and cannot be
  *       combined with a seed.)</li>
  *   <li>{@code sampling}: how the Poisson decisions are drawn, both exact Poisson sampling at rate q (the privacy
- *       and the accounting do not depend on it): {@link SamplingScheme#SEQUENTIAL} (default: one draw per example
- *       from the run's sampling stream, in index order) or {@link SamplingScheme#KEYED} (each decision a keyed
- *       AES function of (step, example index): any machine holding the key decides for its own examples, in any
- *       order, about 100x faster than SecureRandom draws; what a distributed run uses).</li>
+ *       and the accounting do not depend on it): {@link SamplingScheme#KEYED} (each decision a keyed AES function of
+ *       (step, example index) with a 256-bit key from SecureRandom: any machine holding the key decides for its own
+ *       examples, in any order, about 100x faster than drawing SecureRandom doubles; what a distributed run uses) or
+ *       {@link SamplingScheme#SEQUENTIAL} (one draw per example from the run's sampling stream, in index order).
+ *       Default: KEYED for an unseeded run, SEQUENTIAL for a seeded experiment (which so reproduces the runs made
+ *       before KEYED existed); set it to choose either explicitly.</li>
  *   <li>{@code allowBudgetIncrease}: when resuming a run, a privacy budget (target epsilon or epsilon budget) larger
  *       than the one the run's ledger records is refused unless this is set: raising the budget is a new privacy
  *       decision, logged as such.</li>
@@ -273,9 +275,15 @@ public final class DPConfig {
         return maxPhysicalBatchSize;
     }
 
-    /** @return how the Poisson sampling decisions are drawn (see the class comment). */
+    /**
+     * @return how the Poisson sampling decisions are drawn: the configured scheme, or by default KEYED without a seed
+     * and SEQUENTIAL with one (see the class comment)
+     */
     public SamplingScheme getSampling() {
-        return sampling;
+        if (sampling != null) {
+            return sampling;
+        }
+        return seed == null ? SamplingScheme.KEYED : SamplingScheme.SEQUENTIAL;
     }
 
     /** @return whether sampling and noise come from {@link java.security.SecureRandom} (true unless seeded). */
@@ -364,7 +372,7 @@ public final class DPConfig {
         m.put("perLayerClipWeights", perLayerClipWeights.isEmpty() ? null : perLayerClipWeights);
         m.put("maxPhysicalBatchSize", maxPhysicalBatchSize);
         m.put("secureRandom", secureRandom);
-        m.put("sampling", sampling == SamplingScheme.SEQUENTIAL ? null : sampling.name());
+        m.put("sampling", sampling == null ? null : sampling.name());
         m.put("seed", seed);
         m.put("reportEvery", reportEvery);
         m.put("allowBudgetIncrease", allowBudgetIncrease ? Boolean.TRUE : null);
@@ -476,7 +484,7 @@ public final class DPConfig {
                 + ", accountant=" + accountant + ", clipping=" + clipping
                 + (perLayerClipWeights.isEmpty() ? "" : ", perLayerClipWeights=" + perLayerClipWeights)
                 + ", maxPhysicalBatchSize=" + maxPhysicalBatchSize + ", secureRandom=" + secureRandom
-                + (sampling == SamplingScheme.SEQUENTIAL ? "" : ", sampling=" + sampling)
+                + ", sampling=" + getSampling()
                 + (seed != null ? ", seed=" + seed : "") + ", reportEvery=" + reportEvery
                 + (allowBudgetIncrease ? ", allowBudgetIncrease" : "") + ", maxDroppedFraction=" + maxDroppedFraction
                 + '}';
@@ -525,7 +533,7 @@ public final class DPConfig {
         private Map<String, Double> perLayerClipWeights = new LinkedHashMap<>();
         private int maxPhysicalBatchSize = Integer.MAX_VALUE;
         private boolean secureRandom = false;
-        private SamplingScheme sampling = SamplingScheme.SEQUENTIAL;
+        private SamplingScheme sampling;
         private Long seed;
         private int reportEvery = 50;
         private boolean allowBudgetIncrease;
@@ -625,8 +633,8 @@ public final class DPConfig {
         }
 
         /**
-         * How the Poisson decisions are drawn (default {@link SamplingScheme#SEQUENTIAL}); both sample exactly at rate
-         * q, so privacy and accounting are the same.
+         * How the Poisson decisions are drawn (default: KEYED unseeded, SEQUENTIAL seeded); both sample exactly at
+         * rate q, so privacy and accounting are the same.
          */
         public Builder sampling(SamplingScheme sampling) {
             if (sampling == null) {

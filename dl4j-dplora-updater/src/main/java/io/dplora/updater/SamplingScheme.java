@@ -9,7 +9,7 @@ public enum SamplingScheme {
 
     /**
      * One Bernoulli(q) draw per example, in index order, from the run's sampling stream ({@link DPRandom}):
-     * SecureRandom by default (about 1.2 microseconds per draw measured on this project's 2-core machine, so N draws
+     * SecureRandom when unseeded (about 1.2 microseconds per draw measured on this project's 2-core machine, so N draws
      * per step), the seed's stream in a seeded experiment.
      */
     SEQUENTIAL,
@@ -18,7 +18,8 @@ public enum SamplingScheme {
      * Each decision is U(step, index) &lt; q with U a keyed pseudo-random function (AES with a 256-bit run key, see
      * {@link KeyedPoissonSampler}): any machine that holds the key decides for its own examples, in any order, with
      * the same result; a retried task redraws exactly its sample. The key comes from SecureRandom (from the seed in a
-     * seeded experiment) and stays inside the training job. Used by distributed runs.
+     * seeded experiment) and stays inside the training job. The default of unseeded runs, and what distributed
+     * runs use.
      */
     KEYED
 }

@@ -106,9 +106,12 @@ public final class FineTuner {
         Evaluation metrics = null;
         int epoch = 0;
         int planned = loop.plannedEpochs();
+        long trainingNanos = 0;
         while (loop.hasNextEpoch()) {
             epoch++;
+            long epochStart = System.nanoTime();
             double loss = loop.runEpoch("epoch " + epoch + "/" + planned);
+            trainingNanos += System.nanoTime() - epochStart;
             metrics = Evaluator.evaluate(net, scored, task.evaluationBatch());
             losses.add(loss);
             accuracies.add(metrics.accuracy());
@@ -122,6 +125,11 @@ public final class FineTuner {
         }
         if (metrics == null) {
             metrics = Evaluator.evaluate(net, scored, task.evaluationBatch());
+        }
+        if (loop.steps() > 0) {
+            out.printf("time in training steps: %.1f s, %.1f ms per %s (evaluation and set-up excluded)%n",
+                    trainingNanos / 1e9, trainingNanos / 1e6 / loop.steps(),
+                    s.method().isPrivate() ? "logical step" : "step");
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         boolean binary = task.reportsBinaryMetrics();
