@@ -13,8 +13,10 @@ import java.io.Serializable;
  * @param dropped  examples dropped for a non-finite norm (a private-data diagnostic)
  * @param lossSum  the sampled examples' summed training loss (a private-data diagnostic, like the single-machine
  *                 loss)
+ * @param taskNanos time spent inside the partition tasks (summed over tasks), for the performance report
  */
-record PartialSum(double[] sum, long sampled, long held, long dropped, double lossSum) implements Serializable {
+record PartialSum(double[] sum, long sampled, long held, long dropped, double lossSum, long taskNanos)
+        implements Serializable {
 
     /** @return the element-wise sum of two partial sums (the combiner of the tree aggregation) */
     PartialSum plus(PartialSum other) {
@@ -27,6 +29,6 @@ record PartialSum(double[] sum, long sampled, long held, long dropped, double lo
             s[j] += other.sum[j];
         }
         return new PartialSum(s, sampled + other.sampled, held + other.held, dropped + other.dropped,
-                lossSum + other.lossSum);
+                lossSum + other.lossSum, taskNanos + other.taskNanos);
     }
 }

@@ -53,6 +53,7 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
 
     @Override
     public Iterator<PartialSum> call(Iterator<Tuple2<DataSet, Long>> examples) {
+        long start = System.nanoTime();
         StepPayload p = step.value();
         KeyedPoissonSampler keyed = p.indices() == null ? sampler.value() : null;
         ClippedSumWorker worker = ReplicaCache.worker(p.runKey(), model.value(), graph, configJson);
@@ -87,7 +88,7 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
                     + failFirstAttemptOfPartition + " in logical step " + p.step() + " (test)");
         }
         return List.of(new PartialSum(worker.sum(), sampled.count, held, worker.droppedExamples() - before,
-                worker.lossSum())).iterator();
+                worker.lossSum(), System.nanoTime() - start)).iterator();
     }
 
     /** The partition's sampled examples, grouped into micro-batches of at most maxPhysicalBatchSize. */

@@ -82,6 +82,8 @@ public final class SparkPrivateTraining implements AutoCloseable {
     private long droppedExamples;
     private long stepsRun;
     private long stepMillis;
+    private long jobMillis;
+    private long taskMillis;
 
     /**
      * What the last logical step moved and cost (for the performance report).
@@ -92,11 +94,13 @@ public final class SparkPrivateTraining implements AutoCloseable {
      * @param broadcastBytes          Java-serialised size of the step's broadcast (indices and trainable parameters)
      * @param resultBytesPerPartition Java-serialised size of one partition's result (a clipped sum)
      * @param millis                  wall time of the step on the driver
+     * @param jobMillis               of which the Spark job (broadcast, partition tasks, tree reduction)
+     * @param taskMillis              time inside the partition tasks, summed over the step's tasks
      * @param lossSum                 the sampled examples' summed training loss (a private-data diagnostic)
      * @param droppedExamples         examples dropped for a non-finite norm (a private-data diagnostic)
      */
     public record StepStats(long step, int sampled, int partitions, long broadcastBytes, long resultBytesPerPartition,
-                            long millis, double lossSum, long droppedExamples) {
+                            long millis, long jobMillis, long taskMillis, double lossSum, long droppedExamples) {
     }
 
     private SparkPrivateTraining(JavaSparkContext sc, Model net, JavaRDD<DataSet> privateData, DPConfig config,
@@ -217,14 +221,17 @@ public final class SparkPrivateTraining implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         PartialSum total = clippedSum(batch);
+        long jobNanos = System.nanoTime() - t0;
         driver.release(batch, total.sum());
         lastBatch = batch;
         lastStep = new StepStats(batch.step(), (int) total.sampled(), indexed.getNumPartitions(), lastPayloadBytes,
-                serializedSize(new PartialSum(total.sum(), 0, 0, 0, 0)), (System.nanoTime() - t0) / 1_000_000,
-                total.lossSum(), total.dropped());
+                serializedSize(new PartialSum(total.sum(), 0, 0, 0, 0, 0)), (System.nanoTime() - t0) / 1_000_000,
+                jobNanos / 1_000_000, total.taskNanos() / 1_000_000, total.lossSum(), total.dropped());
         droppedExamples += total.dropped();
         stepsRun++;
         stepMillis += lastStep.millis();
+        jobMillis += lastStep.jobMillis();
+        taskMillis += lastStep.taskMillis();
         return true;
     }
 
@@ -337,9 +344,11 @@ public final class SparkPrivateTraining implements AutoCloseable {
     @Override
     public void close() {
         if (lastStep != null) {
-            log.info("Spark private training: {} steps, mean step {} ms, per step {} bytes broadcast (sample indices "
-                    + "and trainable parameters) and {} bytes returned per partition ({} partitions)", stepsRun,
-                    String.format("%.1f", meanStepMillis()), lastStep.broadcastBytes(),
+            log.info("Spark private training: {} steps, mean step {} ms (Spark job {} ms, inside its tasks {} ms "
+                    + "summed over tasks), per step {} bytes broadcast (step and trainable parameters) and {} bytes "
+                    + "returned per partition ({} partitions)", stepsRun, String.format("%.1f", meanStepMillis()),
+                    String.format("%.1f", jobMillis / (double) stepsRun),
+                    String.format("%.1f", taskMillis / (double) stepsRun), lastStep.broadcastBytes(),
                     lastStep.resultBytesPerPartition(), lastStep.partitions());
         }
         indexed.unpersist(false);

@@ -11,6 +11,7 @@ import io.dplora.samples.task.Task;
 import io.dplora.samples.task.TaskData;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import io.dplora.updater.SamplingScheme;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -49,6 +50,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "DP methods: compute each step's clipped sums on Apache Spark (e.g. local[2], or a cluster's "
                     + "spark://host:7077); sampling, noise and accounting stay on this driver")
     String spark;
+
+    @Option(names = "--sampling", paramLabel = "SCHEME",
+            description = "DP methods: keyed (an AES function of step and example, the default without --seed and on "
+                    + "Spark) or sequential (one draw per example in order, the default with --seed); both are exact "
+                    + "Poisson sampling with the same accounting")
+    SamplingScheme sampling;
 
     @Option(names = "--json", description = "print the result as one JSON object on the last line")
     boolean json;
@@ -95,7 +102,10 @@ final class TrainCommand implements Callable<Integer> {
             TaskData data = ws.load(task, o);
             BaseModel base = ws.base(task, data, o);
             o.printf("base: %s (public test accuracy %.4f)%n", base.folder(), base.info().publicTestAccuracy());
-            FineTuner tuner = spark == null ? new FineTuner(o) : new FineTuner(o).withSpark(spark);
+            FineTuner tuner = new FineTuner(o).withSampling(sampling);
+            if (spark != null) {
+                tuner = tuner.withSpark(spark);
+            }
             RunResult r = tuner.run(task, data, base, s, folder);
             o.println(summary(r) + "; saved to " + outDir);
             if (json) {

@@ -6,6 +6,7 @@ import io.dplora.samples.base.BaseModel;
 import io.dplora.samples.task.Task;
 import io.dplora.samples.task.TaskData;
 import io.dplora.updater.IndexedDataSource;
+import io.dplora.updater.SamplingScheme;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.learning.config.Adam;
@@ -25,15 +26,26 @@ public final class FineTuner {
 
     private final PrintStream out;
     private final String sparkMaster;
+    private final SamplingScheme sampling;
 
     /** @param out where the run's header and per-epoch summary lines go */
     public FineTuner(PrintStream out) {
-        this(out, null);
+        this(out, null, null);
     }
 
-    private FineTuner(PrintStream out, String sparkMaster) {
+    private FineTuner(PrintStream out, String sparkMaster, SamplingScheme sampling) {
         this.out = out;
         this.sparkMaster = sparkMaster;
+        this.sampling = sampling;
+    }
+
+    /**
+     * @param scheme how DP runs draw their Poisson samples (null: the library default, KEYED unseeded and SEQUENTIAL
+     *               seeded; Spark runs always sample KEYED)
+     * @return a fine-tuner whose single-machine DP runs sample with that scheme
+     */
+    public FineTuner withSampling(SamplingScheme scheme) {
+        return new FineTuner(out, sparkMaster, scheme);
     }
 
     /**
@@ -42,7 +54,7 @@ public final class FineTuner {
      * @return a fine-tuner whose DP runs compute their clipped sums on Spark ({@link SparkLoop})
      */
     public FineTuner withSpark(String master) {
-        return new FineTuner(out, master);
+        return new FineTuner(out, master, sampling);
     }
 
     /**
@@ -76,7 +88,7 @@ public final class FineTuner {
                     + " trains on one machine");
         }
         TrainingLoop loop = !s.method().isPrivate() ? new NonPrivateLoop(net, train, s)
-                : sparkMaster != null ? new SparkLoop(net, train, s, sparkMaster) : new PrivateLoop(net, train, s);
+                : sparkMaster != null ? new SparkLoop(net, train, s, sparkMaster) : new PrivateLoop(net, train, s, sampling);
         try {
             return train(task, base, s, folder, net, train, scored, loop, start);
         } finally {

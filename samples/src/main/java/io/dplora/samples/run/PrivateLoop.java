@@ -5,6 +5,7 @@ import io.dplora.updater.DPLoRA;
 import io.dplora.updater.IndexedDataSource;
 import io.dplora.updater.PoissonSamplingIterator;
 import io.dplora.updater.PrivateTraining;
+import io.dplora.updater.SamplingScheme;
 import me.tongfei.progressbar.ProgressBar;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -29,19 +30,20 @@ final class PrivateLoop implements DPLoop {
     private final RunSettings settings;
     private final StepListener listener = new StepListener();
 
-    PrivateLoop(ComputationGraph net, IndexedDataSource train, RunSettings s) {
+    PrivateLoop(ComputationGraph net, IndexedDataSource train, RunSettings s, SamplingScheme sampling) {
         this.net = net;
         this.settings = s;
-        this.training = DPLoRA.makePrivate(net, train, config(s));
+        this.training = DPLoRA.makePrivate(net, train, config(s, sampling));
         net.addListeners(listener);
     }
 
     /**
-     * @param s the run's settings
+     * @param s        the run's settings
+     * @param sampling the sampling scheme, or null for the library's default (KEYED unseeded, SEQUENTIAL seeded)
      * @return the library configuration of a DP run with these settings (shared by the single-machine and the Spark
      * loop)
      */
-    static DPConfig config(RunSettings s) {
+    static DPConfig config(RunSettings s, SamplingScheme sampling) {
         DPConfig.Builder b = DPConfig.builder()
                 .targetEpsilon(s.epsilon())
                 .delta(s.delta())
@@ -52,6 +54,9 @@ final class PrivateLoop implements DPLoop {
                 .maxPhysicalBatchSize(s.physicalBatch());
         if (s.seeded()) {
             b.seed(s.seed());
+        }
+        if (sampling != null) {
+            b.sampling(sampling);
         }
         return b.build();
     }

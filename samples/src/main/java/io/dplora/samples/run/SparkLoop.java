@@ -55,7 +55,7 @@ final class SparkLoop implements DPLoop, AutoCloseable {
             rdd.persist(StorageLevel.MEMORY_AND_DISK());
             rdd.rdd().localCheckpoint();
             rdd.count();
-            this.training = SparkPrivateTraining.create(sc, net, rdd, PrivateLoop.config(s));
+            this.training = SparkPrivateTraining.create(sc, net, rdd, PrivateLoop.config(s, null));
         } catch (RuntimeException e) {
             sc.stop();
             throw e;
