@@ -76,6 +76,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }
         RunSettings s = options.settings(cl, m);
+        if (spark != null && !m.isPrivate()) {
+            throw new CommandLine.ParameterException(cl, "--spark runs DP methods (vanilla, ffa); method "
+                    + m.label() + " trains on one machine");
+        }
         Task task = options.task(cl);
         Path outDir = out != null ? out : Path.of("runs", s.runName());
         PrintStream o = cli.out();

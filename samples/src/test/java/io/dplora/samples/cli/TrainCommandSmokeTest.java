@@ -101,6 +101,51 @@ class TrainCommandSmokeTest {
         assertTrue(viaAdapter.equalsWithEps(mergedOut, 1e-4), "adapter + base = merged model");
     }
 
+    /**
+     * {@code --spark local[2]} trains the same DP run with its clipped sums computed by Spark: against the single-machine
+     * run with the same seed and {@code --sampling keyed} (the very samples the Spark partitions draw), the same steps,
+     * sigma, epsilon and ledger, and an accuracy within float summation order (one point); a non-private method is
+     * refused with Spark.
+     */
+    @Test
+    void sparkRunMatchesTheSingleMachineRunWithTheSameSamples() throws IOException {
+        List<String> common = List.of("train", "--task", "fashion", "--method", "vanilla", "--limit", "2000",
+                "--epochs", "1", "--batch", "100", "--physical-batch", "64", "--lr", "0.02", "--epsilon", "2",
+                "--seed", "5", "--sampling", "keyed", "--json", "--data-dir", TestFolders.data().toString(),
+                "--cache-dir", TestFolders.bases().toString());
+        java.util.List<String> single = new java.util.ArrayList<>(common);
+        single.addAll(List.of("--out", tmp.resolve("single").toString()));
+        java.util.List<String> spark = new java.util.ArrayList<>(common);
+        spark.addAll(List.of("--out", tmp.resolve("spark").toString(), "--spark", "local[2]"));
+        CliRunner.Result a = CliRunner.run(single.toArray(String[]::new));
+        CliRunner.Result b = CliRunner.run(spark.toArray(String[]::new));
+        assertEquals(0, a.exitCode(), a.err());
+        assertEquals(0, b.exitCode(), b.err());
+        assertTrue(b.out().contains("on Spark local[2]"), b.out());
+        JsonNode ja = Json.mapper().readTree(a.lastLine());
+        JsonNode jb = Json.mapper().readTree(b.lastLine());
+        assertEquals(20, jb.get("steps").asLong());
+        assertEquals(ja.get("steps").asLong(), jb.get("steps").asLong());
+        assertEquals(ja.get("noise_multiplier").asDouble(), jb.get("noise_multiplier").asDouble(), 0.0);
+        assertEquals(ja.get("epsilon_spent").asDouble(), jb.get("epsilon_spent").asDouble(), 0.0);
+        assertEquals(ja.get("test_accuracy").asDouble(), jb.get("test_accuracy").asDouble(), 0.01);
+        PrivacyLedger la = PrivacyLedger.fromJson(Files.readString(tmp.resolve("single").resolve(RunArtifacts.LEDGER),
+                StandardCharsets.UTF_8));
+        PrivacyLedger lb = PrivacyLedger.fromJson(Files.readString(tmp.resolve("spark").resolve(RunArtifacts.LEDGER),
+                StandardCharsets.UTF_8));
+        assertEquals(la.totalSteps(), lb.totalSteps());
+        assertEquals(la.entries().get(0).noiseMultiplier(), lb.entries().get(0).noiseMultiplier());
+        assertEquals(la.entries().get(0).samplingProbability(), lb.entries().get(0).samplingProbability());
+
+        CliRunner.Result none = CliRunner.run("train", "--task", "fashion", "--method", "none", "--limit", "2000",
+                "--epochs", "1", "--batch", "100", "--seed", "5", "--spark", "local[2]",
+                "--out", tmp.resolve("none").toString(), "--data-dir", TestFolders.data().toString(),
+                "--cache-dir", TestFolders.bases().toString());
+        assertTrue(none.exitCode() != 0, "--spark with a non-private method must be refused");
+        assertTrue((none.out() + none.err()).contains("--spark runs DP methods"), none.out() + none.err());
+        assertTrue(!Files.exists(tmp.resolve("none")), "refused before the output folder is made");
+    }
+
     @Test
     void validationHoldsOutTheLastPrivateTrainingExamplesAndScoresOnThem() throws IOException {
         Path out = tmp.resolve("validation");
