@@ -13,9 +13,10 @@ import java.util.random.RandomGenerator;
  * words. This is the generate function of NIST SP 800-90A's CTR_DRBG without reseeding; one stream produces far fewer
  * than the 2<sup>64</sup> blocks after which a counter-mode stream would be distinguishable. Doubles and Gaussians
  * come from {@link RandomGenerator}'s own algorithms over {@link #nextLong()} (the 53-bit grid of [0, 1); McFarland's
- * modified ziggurat, the algorithm of the seeded streams too). About 45-60 ns per Gaussian on this project's
- * 2-core machine under load (SplittableRandom: 8-10 ns) against 1-2.5 microseconds for
- * {@code SecureRandom.nextGaussian()} (NativePRNG), which made the noise of a 12,000-coordinate step cost about 15 ms.
+ * modified ziggurat, the algorithm of the seeded streams too). About 30-60 ns per Gaussian on this project's
+ * 2-core machine under load (SplittableRandom: 8-10 ns) against 0.25-2.5 microseconds for
+ * {@code SecureRandom.nextGaussian()} (NativePRNG): the noise of the fashion MLP's 12,037 coordinates took 3-8 ms per
+ * step, now about 0.4 ms.
  *
  * <p>Not thread safe; one instance per stream.
  */

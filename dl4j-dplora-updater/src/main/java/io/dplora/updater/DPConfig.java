@@ -55,7 +55,7 @@ import java.util.Set;
  *   <li>{@code sampling}: how the Poisson decisions are drawn, both exact Poisson sampling at rate q (the privacy
  *       and the accounting do not depend on it): {@link SamplingScheme#KEYED} (each decision a keyed AES function of
  *       (step, example index) with a 256-bit key from SecureRandom: any machine holding the key decides for its own
- *       examples, in any order, about 100x faster than drawing SecureRandom doubles; what a distributed run uses) or
+ *       examples, in any order, 5-10x faster than drawing SecureRandom doubles; what a distributed run uses) or
  *       {@link SamplingScheme#SEQUENTIAL} (one draw per example from the run's sampling stream, in index order).
  *       Default: KEYED for an unseeded run, SEQUENTIAL for a seeded experiment (which so reproduces the runs made
  *       before KEYED existed); set it to choose either explicitly.</li>

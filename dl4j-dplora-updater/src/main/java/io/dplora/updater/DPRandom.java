@@ -12,7 +12,7 @@ import java.util.random.RandomGenerator;
  * <ul>
  *   <li>{@link #secure()}: a cryptographic generator, AES-256 in counter mode keyed with 256 bits from
  *       {@link SecureRandom} ({@link AesCtrGenerator}, NIST SP 800-90A's CTR_DRBG construction without reseeding;
- *       20-50x faster than drawing from SecureRandom itself). Use it for any model that is released.</li>
+ *       8-20x faster than drawing Gaussians from SecureRandom itself). Use it for any model that is released.</li>
  *   <li>{@link #seeded(long)}: a {@link SplittableRandom}, reproducible. The noise is only secret while the seed is,
  *       so this is for experiments and tests; a run uses it only when its configuration has an explicit seed.</li>
  * </ul>

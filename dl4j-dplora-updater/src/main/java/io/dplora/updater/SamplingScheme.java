@@ -9,8 +9,7 @@ public enum SamplingScheme {
 
     /**
      * One Bernoulli(q) draw per example, in index order, from the run's sampling stream ({@link DPRandom}):
-     * SecureRandom when unseeded (about 1.2 microseconds per draw measured on this project's 2-core machine, so N draws
-     * per step), the seed's stream in a seeded experiment.
+     * the secure stream when unseeded, the seed's stream in a seeded experiment: N draws per step, in order.
      */
     SEQUENTIAL,
 
