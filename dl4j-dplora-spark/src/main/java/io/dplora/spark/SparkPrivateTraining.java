@@ -222,7 +222,7 @@ public final class SparkPrivateTraining implements AutoCloseable {
         long t0 = System.nanoTime();
         PartialSum total = clippedSum(batch);
         long jobNanos = System.nanoTime() - t0;
-        driver.release(batch, total.sum());
+        driver.release(batch, total.sum(), total.sampled());
         lastBatch = batch;
         lastStep = new StepStats(batch.step(), (int) total.sampled(), indexed.getNumPartitions(), lastPayloadBytes,
                 serializedSize(new PartialSum(total.sum(), 0, 0, 0, 0, 0)), (System.nanoTime() - t0) / 1_000_000,

@@ -110,18 +110,57 @@ public final class DistributedPrivateTraining {
     }
 
     /**
+     * Releases the pending driver-drawn logical step (see {@link #release(LogicalBatch, double[], long)}; the number of
+     * examples is the batch's size).
+     *
+     * @throws IllegalArgumentException also when the batch is sampled by the workers (keyed sampling): pass the number
+     *                                  of examples they sampled
+     */
+    public synchronized void release(LogicalBatch batch, double[] clippedSum) {
+        if (batch != null && batch.sampledByWorkers()) {
+            throw new IllegalArgumentException("step " + batch.step() + " was sampled by the workers (keyed "
+                    + "sampling): release(batch, clippedSum, examples) with the number of examples they sampled");
+        }
+        release(batch, clippedSum, batch == null ? 0 : batch.size());
+    }
+
+    /**
      * Releases the pending logical step: noise once, divide by E, configured updater, ledger (see
      * {@link DPUpdater#releaseExternalClippedSum}), then the budget listener's report.
      *
+     * <p>A tripwire against sums that were not clipped (a worker bug, a hand-written caller): every clipped example
+     * contributes a vector of norm at most C, so the released sum must have norm at most {@code examples} C (with a
+     * relative slack of 1e-9 for the double summation); a larger sum is refused. It cannot catch everything (the
+     * guarantee still assumes each worker's {@link ClippedSumWorker} sum is added exactly once), only gross errors.
+     *
      * @param batch      the batch returned by the last {@link #nextLogicalBatch()}
      * @param clippedSum the sum of all workers' clipped sums for that batch, each worker counted once
-     * @throws IllegalArgumentException if the batch is not the pending one or the sum is malformed (then the batch
-     *                                  stays pending and nothing is released)
+     * @param examples   the number of examples in those sums (the workers' sampled counts; the batch's size when the
+     *                   driver drew it)
+     * @throws IllegalArgumentException if the batch is not the pending one, the count disagrees with a driver-drawn
+     *                                  batch, or the sum is malformed or too large (then the batch stays pending and
+     *                                  nothing is released)
      */
-    public synchronized void release(LogicalBatch batch, double[] clippedSum) {
+    public synchronized void release(LogicalBatch batch, double[] clippedSum, long examples) {
         if (batch == null || batch != pending) {
             throw new IllegalArgumentException("release the batch returned by the last nextLogicalBatch() (step "
                     + (pending == null ? "none" : pending.step()) + ")");
+        }
+        if (examples < 0 || (!batch.sampledByWorkers() && examples != batch.size())) {
+            throw new IllegalArgumentException("the sums hold " + examples + " examples but the driver drew "
+                    + batch.size() + " for step " + batch.step());
+        }
+        if (clippedSum != null) {
+            double sq = 0;
+            for (double v : clippedSum) {
+                sq += v * v;
+            }
+            double bound = examples * training.config().getMaxGradNorm() * (1 + 1e-9);
+            if (!(Math.sqrt(sq) <= bound)) {
+                throw new IllegalArgumentException("the clipped sum of step " + batch.step() + " has norm "
+                        + Math.sqrt(sq) + ", more than " + examples + " examples of norm at most C = "
+                        + training.config().getMaxGradNorm() + " can have: it was not clipped; nothing released");
+            }
         }
         training.updater().releaseExternalClippedSum(clippedSum, batch.epoch());
         pending = null;

@@ -80,7 +80,11 @@ class DistributedPrivateTrainingTest {
                     total[j] += s[j];
                 }
             }
-            driver.release(driver.pending(), total);
+            int examples = 0;
+            for (int i = 0; i < N; i++) {
+                examples += b.contains(i) ? 1 : 0;
+            }
+            driver.release(driver.pending(), total, examples);
         }
         return batches;
     }
@@ -176,6 +180,11 @@ class DistributedPrivateTrainingTest {
         assertThrows(IllegalArgumentException.class, () -> d.release(b, nan));
         LogicalBatch other = new LogicalBatch(b.step(), b.epoch(), b.indices().clone());
         assertThrows(IllegalArgumentException.class, () -> d.release(other, new double[len]));
+        double[] unclipped = new double[len];
+        unclipped[0] = 0.5 * (b.size() + 1); // C = 0.5: more than b.size() clipped examples can sum to
+        assertThrows(IllegalArgumentException.class, () -> d.release(b, unclipped));
+        assertThrows(IllegalArgumentException.class, () -> d.release(b, new double[len], b.size() + 1),
+                "a count other than the driver's draw");
         assertEquals(0, d.training().stepsTaken());
         assertArrayEquals(before, flat(net.params()));
         d.release(b, new double[len]);
