@@ -41,6 +41,16 @@ final class PrivacyLossDistribution {
     private final long lowerIndex;
     private final double[] probs;
     private final double infinityMass;
+    /**
+     * The forward transform of {@link #probs} at the FFT size last used by {@link #selfCompose}: reports of epsilon
+     * at growing step counts compose the same one-step PLD again and again, mostly at the same size. Deterministic,
+     * so a reused transform gives bit-identical results.
+     */
+    private volatile Spectrum spectrum;
+
+    /** A forward transform of the finite part at one FFT size (never modified once published). */
+    private record Spectrum(int size, double[] re, double[] im) {
+    }
 
     PrivacyLossDistribution(double interval, long lowerIndex, double[] probs, double infinityMass) {
         this.interval = interval;
@@ -252,12 +262,19 @@ final class PrivacyLossDistribution {
                     + " buckets of " + interval + "; use a coarser discretisation interval or the RDP accountant");
         }
         int size = Fft.nextPowerOfTwo(Math.max(2, width));
-        double[] re = new double[size];
-        double[] im = new double[size];
-        for (int k = 0; k < n; k++) {
-            re[k & (size - 1)] += probs[k];
+        Spectrum cached = spectrum;
+        if (cached == null || cached.size() != size) {
+            double[] fre = new double[size];
+            double[] fim = new double[size];
+            for (int k = 0; k < n; k++) {
+                fre[k & (size - 1)] += probs[k];
+            }
+            Fft.forward(fre, fim);
+            cached = new Spectrum(size, fre, fim);
+            spectrum = cached;
         }
-        Fft.forward(re, im);
+        double[] re = cached.re().clone();
+        double[] im = cached.im().clone();
         // |error| of every coefficient of the forward transform (a per-output bound: the ancestors of one output
         // at each radix-2 stage partition the input, so each stage adds at most FFT_STAGE_ERROR * ||x||_1)
         double eps = FFT_STAGE_ERROR * log2(size) * finite;

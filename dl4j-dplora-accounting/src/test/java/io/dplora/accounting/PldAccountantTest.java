@@ -180,6 +180,23 @@ class PldAccountantTest {
     }
 
     @Test
+    void aReusedForwardTransformGivesBitIdenticalCompositions() {
+        // selfCompose keeps the forward transform of the one-step PLD at the last FFT size; a second PLD with the
+        // same probabilities (its own, empty cache) must give exactly the same compositions, at the cached size,
+        // at another size, and back at the first one
+        PrivacyLossDistribution warm = SubsampledGaussianPld.remove(0.05, 1.0, 1e-3);
+        for (long k : new long[] {40, 41, 300, 40}) {
+            PrivacyLossDistribution cold = new PrivacyLossDistribution(warm.interval(), warm.lowerIndex(),
+                    warm.probabilities(), warm.infinityMass());
+            PrivacyLossDistribution a = warm.selfCompose(k);
+            PrivacyLossDistribution b = cold.selfCompose(k);
+            assertEquals(b.lowerIndex(), a.lowerIndex(), "k " + k);
+            assertEquals(b.infinityMass(), a.infinityMass(), 0.0, "k " + k);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(b.probabilities(), a.probabilities(), 0.0, "k " + k);
+        }
+    }
+
+    @Test
     void epsilonAndDeltaAreConsistent() {
         PldAccountant acc = pld(0.02, 0.9, 300);
         for (double delta : new double[] {0.1, 1e-3, 1e-5, 1e-8}) {
