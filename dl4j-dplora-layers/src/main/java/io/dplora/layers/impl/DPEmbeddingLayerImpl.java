@@ -3,17 +3,14 @@ package io.dplora.layers.impl;
 import io.dplora.layers.DPEmbeddingLayer;
 import io.dplora.layers.PerExampleGradientLayer;
 import io.dplora.layers.PrivacyRecordHolder;
-import io.dplora.layers.grad.PerExampleState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.feedforward.embedding.EmbeddingLayer;
-import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Collections;
 import java.util.Map;
 
 /**
@@ -24,27 +21,17 @@ import java.util.Map;
  */
 public class DPEmbeddingLayerImpl extends EmbeddingLayer implements PerExampleGradientLayer {
 
-    private static final String W = DefaultParamInitializer.WEIGHT_KEY;
-    private static final String B = DefaultParamInitializer.BIAS_KEY;
-
-    /** Carries the privacy-record check (no linear factors: the stash below is this layer's own). */
-    private final PerExampleState check;
-    private boolean enabled;
-    /** the last gathered batch (null when none) */
-    private EmbeddingRowGradients rows;
+    private final EmbeddingPerExample perExample;
 
     public DPEmbeddingLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
-        this.check = new PerExampleState(conf.getLayer().getLayerName(), Collections.emptyList());
+        this.perExample = new EmbeddingPerExample(conf.getLayer().getLayerName());
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        check.checkBackward(((PrivacyRecordHolder) layerConf()).getPrivacyRecord());
-        if (enabled) {
+        if (perExample.beginBackward(((PrivacyRecordHolder) layerConf()).getPrivacyRecord())) {
             stash(epsilon, workspaceMgr);
-        } else {
-            rows = null;
         }
         return super.backpropGradient(epsilon, workspaceMgr);
     }
@@ -65,24 +52,17 @@ public class DPEmbeddingLayerImpl extends EmbeddingLayer implements PerExampleGr
                 deltas[i][0][k] = w == 0.0 ? 0.0 : w * delta[i][k];
             }
         }
-        rows = new EmbeddingRowGradients(layerConf().getLayerName(), n, hasBias(), ids, deltas);
-    }
-
-    private EmbeddingRowGradients requireState() {
-        return EmbeddingRowGradients.require(rows, layerConf().getLayerName());
+        perExample.set(new EmbeddingRowGradients(layerConf().getLayerName(), n, hasBias(), ids, deltas));
     }
 
     @Override
     public void setPerExampleGradientsEnabled(boolean enabled) {
-        this.enabled = enabled;
-        if (!enabled) {
-            clearPerExampleState();
-        }
+        perExample.setEnabled(enabled);
     }
 
     @Override
     public boolean isPerExampleGradientsEnabled() {
-        return enabled;
+        return perExample.isEnabled();
     }
 
     @Override
@@ -92,26 +72,26 @@ public class DPEmbeddingLayerImpl extends EmbeddingLayer implements PerExampleGr
 
     @Override
     public int perExampleCount() {
-        return requireState().count();
+        return perExample.count();
     }
 
     @Override
     public void accumulateSquaredNorms(double[] out) {
-        requireState().accumulateSquaredNorms(out, dataType);
+        perExample.accumulateSquaredNorms(out, dataType);
     }
 
     @Override
     public void writeClippedSum(double[] clipFactors) {
-        requireState().writeClippedSum(clipFactors, gradientViews.get(W), hasBias() ? gradientViews.get(B) : null);
+        perExample.writeClippedSum(clipFactors, gradientViews, hasBias());
     }
 
     @Override
     public void clearPerExampleState() {
-        rows = null;
+        perExample.clear();
     }
 
     @Override
     public void setPrivateTrainingCheck(Runnable privateCheck) {
-        check.setTrainingCheck(privateCheck);
+        perExample.setTrainingCheck(privateCheck);
     }
 }
