@@ -28,7 +28,6 @@ import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.List;
 import java.util.UUID;
 
 /**
@@ -359,17 +358,5 @@ public final class SparkPrivateTraining implements AutoCloseable {
     /** @return the number of partitions of the indexed private data */
     public int partitions() {
         return indexed.getNumPartitions();
-    }
-
-    /** @return the indexed data's partition sizes (a diagnostic; runs a Spark job) */
-    public List<Integer> partitionSizes() {
-        return indexed.mapPartitions(it -> {
-            int c = 0;
-            while (it.hasNext()) {
-                it.next();
-                c++;
-            }
-            return List.of(c).iterator();
-        }).collect();
     }
 }

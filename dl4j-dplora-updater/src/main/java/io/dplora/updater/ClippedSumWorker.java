@@ -29,7 +29,6 @@ import java.util.List;
 public final class ClippedSumWorker {
 
     private final Model replica;
-    private final ParameterLayout layout;
     private final ClippedSumAccumulator accumulator;
     private long examples;
     private double lossSum;
@@ -37,7 +36,6 @@ public final class ClippedSumWorker {
 
     private ClippedSumWorker(Model replica, ClippedSumAccumulator accumulator) {
         this.replica = replica;
-        this.layout = accumulator.layout();
         this.accumulator = accumulator;
     }
 
@@ -61,20 +59,12 @@ public final class ClippedSumWorker {
             throw new IllegalArgumentException("unsupported model type " + replica.getClass().getName()
                     + ": use a ComputationGraph or a MultiLayerNetwork");
         }
-        ParameterLayout layout = PrivacyGuard.check(replica, blocks);
-        for (ParameterLayout.DPLayer d : layout.dpLayers()) {
-            d.layer().setPerExampleGradientsEnabled(true);
-        }
-        ClippedSumWorker w = new ClippedSumWorker(replica,
-                ClippedSumAccumulator.of(layout, config, replica.params().dataType()
-                        == org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+        ClippedSumAccumulator accumulator = ClippedSumAccumulator.forNetwork(replica, blocks, config);
+        accumulator.layout().enablePerExampleGradients();
+        ClippedSumWorker w = new ClippedSumWorker(replica, accumulator);
         // The replica of a private network (its layers carry the run's privacy record) computes training gradients
         // only inside add(), where they are clipped; any other backward pass on it is refused.
-        for (org.deeplearning4j.nn.api.Layer layer : NetworkLayers.allLayersUnwrapped(replica)) {
-            if (layer instanceof io.dplora.layers.PerExampleGradientLayer p) {
-                p.setPrivateTrainingCheck(w::checkInsideAdd);
-            }
-        }
+        NetworkLayers.setPrivateTrainingCheck(replica, w::checkInsideAdd);
         return w;
     }
 
@@ -98,7 +88,7 @@ public final class ClippedSumWorker {
      */
     public void setTrainableParameters(double[] values) {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            layout.writePrivatisedParameters(values, replica.params());
+            accumulator.layout().writePrivatisedParameters(values, replica.params());
         }
     }
 

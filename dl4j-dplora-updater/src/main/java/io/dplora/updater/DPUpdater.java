@@ -2,7 +2,6 @@ package io.dplora.updater;
 
 import io.dplora.layers.PerExampleGradientLayer;
 import io.dplora.layers.PrivacyRecordHolder;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -19,10 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The DP-SGD step, run inside DL4J's own training loop.
@@ -157,7 +153,6 @@ public final class DPUpdater {
         PrivacyContinuity.check(records, budget.ledger());
         ClippedSumAccumulator acc = ClippedSumAccumulator.of(l, config,
                 flatGradient.dataType() == DataType.DOUBLE);
-        List<ParameterLayout.DPLayer> dps = l.dpLayers();
         INDArray flat = flatGradient.reshape(flatGradient.length());
         List<INDArray> segments = new ArrayList<>();
         for (long[] iv : l.nonPrivatisedIntervals()) {
@@ -170,14 +165,8 @@ public final class DPUpdater {
         this.flatGradientView = flat;
         this.installed = updater;
         this.privacyRecords = records;
-        for (ParameterLayout.DPLayer d : dps) {
-            d.layer().setPerExampleGradientsEnabled(true);
-        }
-        for (Layer layer : NetworkLayers.allLayersUnwrapped(network)) {
-            if (layer instanceof PerExampleGradientLayer) {
-                ((PerExampleGradientLayer) layer).setPrivateTrainingCheck(this::checkPrivateBackward);
-            }
-        }
+        l.enablePerExampleGradients();
+        NetworkLayers.setPrivateTrainingCheck(network, this::checkPrivateBackward);
         PrivacyContinuity.stamp(records, budget.ledger().runId(), budget.stepsTaken());
         if (noiseMultiplier == 0.0) {
             log.warn("noise multiplier is 0: training is NOT differentially private (epsilon = infinity); use this "
@@ -194,10 +183,7 @@ public final class DPUpdater {
      * all zero and the configured updater must not run)
      */
     synchronized long beforeOptimizer(INDArray flatGradient) {
-        if (!guardPassedAtFirstStep) {
-            PrivacyGuard.check(network, ((BaseMultiLayerUpdater<?>) installed).getUpdaterBlocks());
-            guardPassedAtFirstStep = true;
-        }
+        checkGuardOnce();
         MicroBatch mb;
         try {
             mb = channel.take();
@@ -216,13 +202,32 @@ public final class DPUpdater {
             flatGradient.assign(0);
             return -1;
         }
+        long iteration = releaseAccumulated();
+        checkBudgetListener();
+        return iteration;
+    }
+
+    /** Runs the guard once, before the first step this DP step takes (the network may have changed since attach). */
+    private void checkGuardOnce() {
+        if (!guardPassedAtFirstStep) {
+            PrivacyGuard.check(network, ((BaseMultiLayerUpdater<?>) installed).getUpdaterBlocks());
+            guardPassedAtFirstStep = true;
+        }
+    }
+
+    /**
+     * Releases the accumulated clipped sum as one logical step: adds the noise and divides by E, writes it into the
+     * DP layers' gradient views, records the step in the ledger and stamps the network's privacy records.
+     *
+     * @return the optimiser iteration of this step (the logical steps released before it)
+     */
+    private long releaseAccumulated() {
         long iteration = budget.stepsTaken();
         addNoiseAndScale();
         clipped.writeToGradientViews(accumulator);
         budget.recordStep();
         PrivacyContinuity.stamp(privacyRecords, budget.ledger().runId(), budget.stepsTaken());
         releasedSteps++;
-        checkBudgetListener();
         resetAccumulation();
         return iteration;
     }
@@ -247,10 +252,7 @@ public final class DPUpdater {
      */
     public synchronized void releaseExternalClippedSum(double[] clippedSum, int epoch) {
         checkInstalled();
-        if (!guardPassedAtFirstStep) {
-            PrivacyGuard.check(network, ((BaseMultiLayerUpdater<?>) installed).getUpdaterBlocks());
-            guardPassedAtFirstStep = true;
-        }
+        checkGuardOnce();
         if (clippedSum == null || clippedSum.length != accumulator.length) {
             throw new IllegalArgumentException("the clipped sum has " + (clippedSum == null ? "no" : clippedSum.length)
                     + " elements but this network has " + accumulator.length + " trainable DP coordinates");
@@ -267,15 +269,9 @@ public final class DPUpdater {
         }
         budget.checkNextStepAllowed();
         System.arraycopy(clippedSum, 0, accumulator, 0, accumulator.length);
-        long iteration = budget.stepsTaken();
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            addNoiseAndScale();
             flatGradientView.assign(0);
-            clipped.writeToGradientViews(accumulator);
-            budget.recordStep();
-            PrivacyContinuity.stamp(privacyRecords, budget.ledger().runId(), budget.stepsTaken());
-            releasedSteps++;
-            resetAccumulation();
+            long iteration = releaseAccumulated();
             int it = (int) Math.min(Integer.MAX_VALUE, iteration);
             ((ReleasedStepApplier) installed).applyReleasedStep(it, epoch);
             afterOptimizer();

@@ -61,6 +61,18 @@ final class NetworkLayers {
     }
 
     /**
+     * Installs the check every {@link io.dplora.layers.PerExampleGradientLayer} of the network runs at the start of
+     * its backward pass (the DP step's, or a distributed worker's).
+     */
+    static void setPrivateTrainingCheck(Model net, Runnable check) {
+        for (Layer layer : allLayersUnwrapped(net)) {
+            if (layer instanceof io.dplora.layers.PerExampleGradientLayer p) {
+                p.setPrivateTrainingCheck(check);
+            }
+        }
+    }
+
+    /**
      * @param skip wrappers (or layers) to leave out together with everything they wrap
      * @return every layer implementation in the network, wrappers unwrapped too, except those under {@code skip}
      */

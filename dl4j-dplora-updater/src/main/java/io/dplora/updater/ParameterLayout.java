@@ -120,6 +120,13 @@ final class ParameterLayout {
         return new ParameterLayout(params, dpLayers, intervals);
     }
 
+    /** Makes every DP layer with trainable parameters keep the per-example state its clipping needs. */
+    void enablePerExampleGradients() {
+        for (DPLayer d : dpLayers) {
+            d.layer().setPerExampleGradientsEnabled(true);
+        }
+    }
+
     /** @return every parameter, in flat order. */
     List<Param> params() {
         return params;
