@@ -1,13 +1,13 @@
 package io.dplora.layers;
 
 import io.dplora.layers.impl.DPEmbeddingLayerImpl;
+import io.dplora.layers.lora.TrainingSettings;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayList;
 import java.util.Collection;
 
 /**
@@ -39,18 +39,7 @@ public class DPEmbeddingLayer extends EmbeddingLayer implements PerExampleComput
         d.setNIn(stock.getNIn());
         d.setNOut(stock.getNOut());
         d.setHasBias(stock.hasBias());
-        d.setActivationFn(stock.getActivationFn());
-        d.setWeightInitFn(stock.getWeightInitFn());
-        d.setBiasInit(stock.getBiasInit());
-        d.setGainInit(stock.getGainInit());
-        d.setRegularization(stock.getRegularization() == null ? null : new ArrayList<>(stock.getRegularization()));
-        d.setRegularizationBias(stock.getRegularizationBias() == null ? null
-                : new ArrayList<>(stock.getRegularizationBias()));
-        d.setIUpdater(stock.getIUpdater() == null ? null : stock.getIUpdater().clone());
-        d.setBiasUpdater(stock.getBiasUpdater() == null ? null : stock.getBiasUpdater().clone());
-        d.setGradientNormalization(stock.getGradientNormalization());
-        d.setGradientNormalizationThreshold(stock.getGradientNormalizationThreshold());
-        d.setIDropout(stock.getIDropout() == null ? null : stock.getIDropout().clone());
+        TrainingSettings.copy(stock, d, null);
         d.setWeightNoise(stock.getWeightNoise());
         d.setConstraints(stock.getConstraints());
         return d;

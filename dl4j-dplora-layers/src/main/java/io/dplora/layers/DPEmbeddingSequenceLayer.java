@@ -1,13 +1,13 @@
 package io.dplora.layers;
 
 import io.dplora.layers.impl.DPEmbeddingSequenceLayerImpl;
+import io.dplora.layers.lora.TrainingSettings;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayList;
 import java.util.Collection;
 
 /**
@@ -44,18 +44,7 @@ public class DPEmbeddingSequenceLayer extends EmbeddingSequenceLayer implements 
         d.setInputLength(stock.getInputLength());
         d.setInferInputLength(stock.isInferInputLength());
         d.setOutputFormat(stock.getOutputFormat());
-        d.setActivationFn(stock.getActivationFn());
-        d.setWeightInitFn(stock.getWeightInitFn());
-        d.setBiasInit(stock.getBiasInit());
-        d.setGainInit(stock.getGainInit());
-        d.setRegularization(stock.getRegularization() == null ? null : new ArrayList<>(stock.getRegularization()));
-        d.setRegularizationBias(stock.getRegularizationBias() == null ? null
-                : new ArrayList<>(stock.getRegularizationBias()));
-        d.setIUpdater(stock.getIUpdater() == null ? null : stock.getIUpdater().clone());
-        d.setBiasUpdater(stock.getBiasUpdater() == null ? null : stock.getBiasUpdater().clone());
-        d.setGradientNormalization(stock.getGradientNormalization());
-        d.setGradientNormalizationThreshold(stock.getGradientNormalizationThreshold());
-        d.setIDropout(stock.getIDropout() == null ? null : stock.getIDropout().clone());
+        TrainingSettings.copy(stock, d, null);
         d.setWeightNoise(stock.getWeightNoise());
         d.setConstraints(stock.getConstraints());
         return d;

@@ -17,7 +17,6 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
@@ -26,7 +25,6 @@ import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
-import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 
 import java.util.ArrayList;
@@ -79,7 +77,7 @@ final class LayerConversions {
                 throw new IllegalArgumentException("LoRA target '" + name + "' is a convolution: loraDropout is "
                         + "supported on dense targets only");
             }
-            copyTraining(c, lora, spec.updater());
+            TrainingSettings.copy(c, lora, spec.updater());
             lora.setGradientNormalization(GradientNormalization.None);
             return lora;
         }
@@ -90,7 +88,7 @@ final class LayerConversions {
                     .rank(spec.rank()).alpha(spec.alpha()).mode(spec.mode()).aInit(spec.aInit())
                     .loraDropout(spec.loraDropout()).hasBias(d.hasBias())
                     .dataFormat(sequenceFormat != null ? sequenceFormat : d.getRnnDataFormat()).build();
-            copyTraining(d, lora, spec.updater());
+            TrainingSettings.copy(d, lora, spec.updater());
             requireUpdater(lora, name);
             lora.setGradientNormalization(GradientNormalization.None);
             return lora;
@@ -107,7 +105,7 @@ final class LayerConversions {
         LoRADenseLayer lora = new LoRADenseLayer.Builder().name(name).nIn(d.getNIn()).nOut(d.getNOut())
                 .rank(spec.rank()).alpha(spec.alpha()).mode(spec.mode()).aInit(spec.aInit())
                 .loraDropout(spec.loraDropout()).hasBias(d.hasBias()).dataFormat(sequenceFormat).build();
-        copyTraining(d, lora, spec.updater());
+        TrainingSettings.copy(d, lora, spec.updater());
         lora.setGradientNormalization(GradientNormalization.None);
         return lora;
     }
@@ -125,7 +123,7 @@ final class LayerConversions {
             DPDenseLayer dp = new DPDenseLayer.Builder().name(name).nIn(f.getNIn()).nOut(f.getNOut())
                     .hasBias(f.hasBias()).dataFormat(sequenceFormat != null ? sequenceFormat : f.getRnnDataFormat())
                     .build();
-            copyTraining(f, dp, null);
+            TrainingSettings.copy(f, dp, null);
             if (spec.updater() == null) {
                 requireUpdater(dp, name);
             }
@@ -152,7 +150,7 @@ final class LayerConversions {
             DenseLayer d = (DenseLayer) l;
             DPDenseLayer dp = new DPDenseLayer.Builder().name(name).nIn(d.getNIn()).nOut(d.getNOut())
                     .hasBias(d.hasBias()).dataFormat(sequenceFormat).build();
-            copyTraining(d, dp, null);
+            TrainingSettings.copy(d, dp, null);
             dp.setWeightNoise(d.getWeightNoise());
             dp.setConstraints(d.getConstraints());
             out = dp;
@@ -280,7 +278,7 @@ final class LayerConversions {
                     .stride(c.getStride()).padding(c.getPadding()).dilation(c.getDilation())
                     .convolutionMode(c.getConvolutionMode()).dataFormat(c.getCnn2dDataFormat())
                     .nIn(c.getInChannels()).nOut(c.getNOut()).hasBias(c.hasBias()).build();
-            copyTraining(c, conv, null);
+            TrainingSettings.copy(c, conv, null);
             return conv;
         }
         if (l instanceof LoRADenseLayer || l instanceof DPDenseLayer) {
@@ -289,7 +287,7 @@ final class LayerConversions {
                 // DL4J's DenseLayer cannot take sequences natively: keep a plain full-rank dense of this library
                 DPDenseLayer dense = new DPDenseLayer.Builder().name(dp.getLayerName()).nIn(dp.getNIn())
                         .nOut(dp.getNOut()).hasBias(dp.hasBias()).dataFormat(dp.getRnnDataFormat()).build();
-                copyTraining(dp, dense, null);
+                TrainingSettings.copy(dp, dense, null);
                 return dense;
             }
             return toDense(dp);
@@ -298,7 +296,7 @@ final class LayerConversions {
             DPOutputLayer dp = (DPOutputLayer) l;
             OutputLayer out = new OutputLayer.Builder(dp.getLossFn()).name(dp.getLayerName()).nIn(dp.getNIn())
                     .nOut(dp.getNOut()).hasBias(dp.hasBias()).build();
-            copyTraining(dp, out, null);
+            TrainingSettings.copy(dp, out, null);
             out.setWeightNoise(dp.getWeightNoise());
             return out;
         }
@@ -306,7 +304,7 @@ final class LayerConversions {
             DPRnnOutputLayer dp = (DPRnnOutputLayer) l;
             RnnOutputLayer out = new RnnOutputLayer.Builder(dp.getLossFn()).name(dp.getLayerName()).nIn(dp.getNIn())
                     .nOut(dp.getNOut()).hasBias(dp.hasBias()).dataFormat(dp.getRnnDataFormat()).build();
-            copyTraining(dp, out, null);
+            TrainingSettings.copy(dp, out, null);
             out.setWeightNoise(dp.getWeightNoise());
             return out;
         }
@@ -316,14 +314,14 @@ final class LayerConversions {
     private static DenseLayer toDense(BaseDPDenseLayer dp) {
         DenseLayer d = new DenseLayer.Builder().name(dp.getLayerName()).nIn(dp.getNIn()).nOut(dp.getNOut())
                 .hasBias(dp.hasBias()).build();
-        copyTraining(dp, d, null);
+        TrainingSettings.copy(dp, d, null);
         return d;
     }
 
     private static DPOutputLayer toDPOutput(OutputLayer o, boolean trainable) {
         DPOutputLayer dp = new DPOutputLayer.Builder(o.getLossFn()).name(o.getLayerName()).nIn(o.getNIn())
                 .nOut(o.getNOut()).hasBias(o.hasBias()).trainable(trainable).build();
-        copyTraining(o, dp, null);
+        TrainingSettings.copy(o, dp, null);
         dp.setWeightNoise(o.getWeightNoise());
         dp.setConstraints(o.getConstraints());
         return dp;
@@ -332,29 +330,9 @@ final class LayerConversions {
     private static DPRnnOutputLayer toDPRnnOutput(RnnOutputLayer o, boolean trainable) {
         DPRnnOutputLayer dp = new DPRnnOutputLayer.Builder(o.getLossFn()).name(o.getLayerName()).nIn(o.getNIn())
                 .nOut(o.getNOut()).hasBias(o.hasBias()).dataFormat(o.getRnnDataFormat()).trainable(trainable).build();
-        copyTraining(o, dp, null);
+        TrainingSettings.copy(o, dp, null);
         dp.setWeightNoise(o.getWeightNoise());
         dp.setConstraints(o.getConstraints());
         return dp;
-    }
-
-    /**
-     * Copies activation, initialisation, updaters, regularisation, gradient normalisation and input dropout (not
-     * weight noise or constraints, which are layer-type specific); {@code updater}, when not null, replaces both
-     * updaters.
-     */
-    private static void copyTraining(FeedForwardLayer from, FeedForwardLayer to, IUpdater updater) {
-        to.setActivationFn(from.getActivationFn());
-        to.setWeightInitFn(from.getWeightInitFn());
-        to.setBiasInit(from.getBiasInit());
-        to.setGainInit(from.getGainInit());
-        to.setRegularization(from.getRegularization() == null ? null : new ArrayList<>(from.getRegularization()));
-        to.setRegularizationBias(from.getRegularizationBias() == null ? null
-                : new ArrayList<>(from.getRegularizationBias()));
-        to.setIUpdater(updater != null ? updater.clone() : from.getIUpdater() == null ? null : from.getIUpdater().clone());
-        to.setBiasUpdater(updater != null ? null : from.getBiasUpdater() == null ? null : from.getBiasUpdater().clone());
-        to.setGradientNormalization(from.getGradientNormalization());
-        to.setGradientNormalizationThreshold(from.getGradientNormalizationThreshold());
-        to.setIDropout(from.getIDropout() == null ? null : from.getIDropout().clone());
     }
 }
