@@ -1,20 +1,12 @@
 package io.dplora.updater;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
+import java.util.Iterator;
 
 /**
  * An {@link IndexedDataSource} for private data that does not fit in memory: a DL4J iterator's data written once to
@@ -26,7 +18,7 @@ import java.util.Arrays;
  * DL4J iterator with a fixed {@code maxLength} or truncation gives them), and masks must be present in every batch
  * or in none; otherwise the data is refused, naming the batch and the shapes. FLOAT and DOUBLE arrays are stored in
  * their type; other numeric types (ids in INT or LONG arrays) are stored as DOUBLE, exact up to 2^53, and restored
- * to their type.
+ * to their type. {@link DiskCachedMultiDataSource} is the twin for MultiDataSetIterators (same file format).
  *
  * <p>Files: the cache is a new file that this class creates in the directory the caller names (the directory is a
  * choice of the user: the file holds the private data in the clear, like the iterator's own source); it never
@@ -37,52 +29,10 @@ public final class DiskCachedDataSource implements IndexedDataSource, AutoClosea
 
     private static final String[] ROLES = {"features", "labels", "feature mask", "label mask"};
 
-    private final Path file;
-    private final FileChannel channel;
-    private final int size;
-    /** per array: the example shape without dimension 0 (null: absent) */
-    private final long[][] exampleShapes;
-    /** per array: its data type, and the type it is stored in */
-    private final DataType[] types;
-    private final DataType[] storedTypes;
-    /** per array: byte offset inside a record */
-    private final long[] offsets;
-    private final long recordBytes;
+    private final ExampleRecordFile records;
 
-    private DiskCachedDataSource(Path file, FileChannel channel, int size, long[][] exampleShapes,
-                                 DataType[] types) {
-        this.file = file;
-        this.channel = channel;
-        this.size = size;
-        this.exampleShapes = exampleShapes;
-        this.types = types;
-        this.storedTypes = new DataType[types.length];
-        this.offsets = new long[types.length];
-        long bytes = 0;
-        for (int k = 0; k < types.length; k++) {
-            if (types[k] != null) {
-                storedTypes[k] = storedType(types[k]);
-                offsets[k] = bytes;
-                bytes += length(exampleShapes[k]) * storedTypes[k].width();
-            }
-        }
-        this.recordBytes = bytes;
-    }
-
-    private static DataType storedType(DataType t) {
-        return t == DataType.FLOAT || t == DataType.DOUBLE ? t : DataType.DOUBLE;
-    }
-
-    private static long length(long[] shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        return n;
-    }
-
-    private static INDArray[] arraysOf(DataSet d) {
-        return new INDArray[] {d.getFeatures(), d.getLabels(), d.getFeaturesMaskArray(), d.getLabelsMaskArray()};
+    private DiskCachedDataSource(ExampleRecordFile records) {
+        this.records = records;
     }
 
     /**
@@ -97,255 +47,47 @@ public final class DiskCachedDataSource implements IndexedDataSource, AutoClosea
      * @throws UncheckedIOException     if the file cannot be created or written (the file is deleted)
      */
     public static DiskCachedDataSource fromIterator(DataSetIterator iterator, Path directory) {
-        if (iterator == null || directory == null) {
-            throw new IllegalArgumentException("iterator and directory must not be null");
-        }
-        if (!Files.isDirectory(directory)) {
-            throw new IllegalArgumentException("cache directory " + directory + " does not exist or is not a "
-                    + "directory");
+        if (iterator == null) {
+            throw new IllegalArgumentException("iterator must not be null");
         }
         if (iterator.resetSupported()) {
             iterator.reset();
         }
-        Path file;
-        try {
-            file = Files.createTempFile(directory, "dplora-cache-", ".bin");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a cache file in " + directory + ": " + e.getMessage(), e);
-        }
-        file.toFile().deleteOnExit();
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            DiskCachedDataSource source = write(iterator, file, channel);
-            if (source == null) {
-                throw new IllegalArgumentException("the iterator returned no data");
+        Iterator<ExampleRecordFile.Batch> batches = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return iterator.hasNext();
             }
-            return source;
-        } catch (RuntimeException | IOException e) {
-            closeQuietly(channel);
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("cannot write the cache file " + file + ": " + io.getMessage(), io);
-            }
-            throw (RuntimeException) e;
-        }
-    }
 
-    private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // the file is deleted next; nothing else to release
+            @Override
+            public ExampleRecordFile.Batch next() {
+                DataSet d = iterator.next();
+                return new ExampleRecordFile.Batch(new INDArray[] {d.getFeatures(), d.getLabels(),
+                    d.getFeaturesMaskArray(), d.getLabelsMaskArray()}, ROLES, 2);
             }
-        }
-    }
-
-    /** @return the source over what was written, or null when the iterator had no example */
-    private static DiskCachedDataSource write(DataSetIterator iterator, Path file, FileChannel channel)
-            throws IOException {
-        DiskCachedDataSource layout = null;
-        long examples = 0;
-        int batch = 0;
-        while (iterator.hasNext()) {
-            DataSet d = iterator.next();
-            INDArray[] arrays = arraysOf(d);
-            if (arrays[0] == null || arrays[1] == null) {
-                throw new IllegalArgumentException("batch " + batch + " of the private data lacks features or labels");
-            }
-            long b = arrays[0].size(0);
-            if (layout == null) {
-                long[][] shapes = new long[arrays.length][];
-                DataType[] types = new DataType[arrays.length];
-                for (int k = 0; k < arrays.length; k++) {
-                    if (arrays[k] != null) {
-                        shapes[k] = Arrays.copyOfRange(arrays[k].shape(), 1, arrays[k].rank());
-                        types[k] = arrays[k].dataType();
-                    }
-                }
-                layout = new DiskCachedDataSource(file, channel, 0, shapes, types);
-            }
-            layout.checkBatch(arrays, b, batch);
-            layout.writeRecords(arrays, (int) b, channel, examples * layout.recordBytes);
-            examples += b;
-            if (examples > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("the private data holds more than 2^31-1 examples");
-            }
-            batch++;
-        }
-        if (layout == null || examples == 0) {
-            return null;
-        }
-        return new DiskCachedDataSource(file, channel, (int) examples, layout.exampleShapes, layout.types);
-    }
-
-    private void checkBatch(INDArray[] arrays, long examples, int batch) {
-        for (int k = 0; k < arrays.length; k++) {
-            INDArray a = arrays[k];
-            if ((a == null) != (types[k] == null)) {
-                throw new IllegalArgumentException("batch " + batch + " of the private data " + (a == null
-                        ? "has no " : "has a ") + ROLES[k] + " unlike the first batch: the disk cache needs every "
-                        + "batch to carry the same arrays");
-            }
-            if (a == null) {
-                continue;
-            }
-            long[] shape = Arrays.copyOfRange(a.shape(), 1, a.rank());
-            if (a.size(0) != examples || !Arrays.equals(shape, exampleShapes[k]) || a.dataType() != types[k]) {
-                throw new IllegalArgumentException("batch " + batch + " of the private data has " + ROLES[k] + " of "
-                        + "shape " + Arrays.toString(a.shape()) + " (" + a.dataType() + "), the first batch "
-                        + Arrays.toString(exampleShapes[k]) + " per example (" + types[k] + "): the disk cache "
-                        + "needs examples of one shape (pad sequences to one length)");
-            }
-        }
-    }
-
-    /** Buffer size for writing: whole records, about this many bytes at a time. */
-    private static final long WRITE_CHUNK_BYTES = 1L << 24;
-
-    /** Writes the batch's examples as consecutive little-endian records from byte {@code position} of the file. */
-    private void writeRecords(INDArray[] arrays, int examples, FileChannel channel, long position)
-            throws IOException {
-        double[][] doubles = new double[arrays.length][];
-        float[][] floats = new float[arrays.length][];
-        for (int k = 0; k < arrays.length; k++) {
-            if (arrays[k] != null) {
-                INDArray flat = arrays[k].castTo(storedTypes[k]).dup('c')
-                        .reshape(new long[] {arrays[k].length()});
-                if (storedTypes[k] == DataType.FLOAT) {
-                    floats[k] = flat.toFloatVector();
-                } else {
-                    doubles[k] = flat.toDoubleVector();
-                }
-            }
-        }
-        int perChunk = (int) Math.max(1, Math.min(examples, WRITE_CHUNK_BYTES / Math.max(1, recordBytes)));
-        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(recordBytes * perChunk)).order(ByteOrder.LITTLE_ENDIAN);
-        long at = position;
-        for (int from = 0; from < examples; from += perChunk) {
-            buffer.clear();
-            for (int i = from; i < Math.min(examples, from + perChunk); i++) {
-                for (int k = 0; k < arrays.length; k++) {
-                    if (arrays[k] == null) {
-                        continue;
-                    }
-                    int n = (int) length(exampleShapes[k]);
-                    long base = (long) i * n;
-                    if (floats[k] != null) {
-                        for (int j = 0; j < n; j++) {
-                            buffer.putFloat(floats[k][(int) (base + j)]);
-                        }
-                    } else {
-                        for (int j = 0; j < n; j++) {
-                            buffer.putDouble(doubles[k][(int) (base + j)]);
-                        }
-                    }
-                }
-            }
-            buffer.flip();
-            while (buffer.hasRemaining()) {
-                at += channel.write(buffer, at);
-            }
-        }
+        };
+        return new DiskCachedDataSource(ExampleRecordFile.write(batches, directory));
     }
 
     /** @return the cache file (deleted by {@link #close()}) */
     public Path file() {
-        return file;
+        return records.file();
     }
 
     @Override
     public int size() {
-        return size;
+        return records.size();
     }
 
     @Override
     public DataSet get(int[] indices) {
-        if (indices == null || indices.length == 0) {
-            throw new IllegalArgumentException("at least one index is required");
-        }
-        for (int i : indices) {
-            if (i < 0 || i >= size) {
-                throw new IndexOutOfBoundsException("index " + i + " outside [0, " + size + ")");
-            }
-        }
-        if (!channel.isOpen()) {
-            throw new IllegalStateException("the disk cache " + file + " is closed");
-        }
-        int m = indices.length;
-        float[][] floats = new float[types.length][];
-        double[][] doubles = new double[types.length][];
-        for (int k = 0; k < types.length; k++) {
-            if (types[k] != null) {
-                int n = (int) length(exampleShapes[k]);
-                if (storedTypes[k] == DataType.FLOAT) {
-                    floats[k] = new float[m * n];
-                } else {
-                    doubles[k] = new double[m * n];
-                }
-            }
-        }
-        ByteBuffer record = ByteBuffer.allocate((int) recordBytes).order(ByteOrder.LITTLE_ENDIAN);
-        for (int j = 0; j < m; j++) {
-            readRecord(indices[j], record);
-            for (int k = 0; k < types.length; k++) {
-                if (types[k] == null) {
-                    continue;
-                }
-                int n = (int) length(exampleShapes[k]);
-                record.position((int) offsets[k]);
-                if (floats[k] != null) {
-                    record.asFloatBuffer().get(floats[k], j * n, n);
-                } else {
-                    record.asDoubleBuffer().get(doubles[k], j * n, n);
-                }
-            }
-        }
-        INDArray[] out = new INDArray[types.length];
-        for (int k = 0; k < types.length; k++) {
-            if (types[k] == null) {
-                continue;
-            }
-            long[] shape = new long[exampleShapes[k].length + 1];
-            shape[0] = m;
-            System.arraycopy(exampleShapes[k], 0, shape, 1, exampleShapes[k].length);
-            INDArray flat = floats[k] != null ? Nd4j.createFromArray(floats[k]) : Nd4j.createFromArray(doubles[k]);
-            out[k] = flat.reshape('c', shape).castTo(types[k]);
-        }
-        return new DataSet(out[0], out[1], out[2], out[3]);
-    }
-
-    private void readRecord(int index, ByteBuffer record) {
-        record.clear();
-        long position = (long) index * recordBytes;
-        try {
-            while (record.hasRemaining()) {
-                int n = channel.read(record, position + record.position());
-                if (n < 0) {
-                    throw new IllegalStateException("the disk cache " + file + " ended before example " + index
-                            + " (changed by something else?)");
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read example " + index + " from " + file + ": " + e.getMessage(),
-                    e);
-        }
-        record.flip();
+        INDArray[] a = records.read(indices);
+        return new DataSet(a[0], a[1], a[2], a[3]);
     }
 
     /** Closes and deletes the cache file (which this class created). */
     @Override
     public void close() {
-        try {
-            channel.close();
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the disk cache " + file + ": " + e.getMessage(), e);
-        }
+        records.close();
     }
 }

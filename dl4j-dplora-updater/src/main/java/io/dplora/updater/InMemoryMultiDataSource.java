@@ -64,8 +64,9 @@ public final class InMemoryMultiDataSource implements IndexedMultiDataSource {
             if (bytes > maxBytes) {
                 throw new IllegalArgumentException("the private training data does not fit the in-memory limit of "
                         + maxBytes + " bytes (more than " + bytes + " bytes read so far): raise the limit "
-                        + "(InMemoryMultiDataSource.fromIterator(iterator, maxBytes)) or implement "
-                        + "IndexedMultiDataSource to read examples by index from disk");
+                        + "(InMemoryMultiDataSource.fromIterator(iterator, maxBytes), or the JavaCPP off-heap limit "
+                        + "-Dorg.bytedeco.javacpp.maxbytes), or cache it on disk (DiskCachedMultiDataSource"
+                        + ".fromIterator(iterator, directory))");
             }
             parts.add(d);
         }

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MultiDataSetDPTest {
 
-    private static ComputationGraph twoInTwoOut(long seed) {
+    static ComputationGraph twoInTwoOut(long seed) {
         ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(seed)
                 .dataType(DataType.DOUBLE).updater(new Sgd(1.0)).graphBuilder()
                 .addInputs("a", "b")
@@ -52,7 +52,7 @@ class MultiDataSetDPTest {
         return net;
     }
 
-    private static MultiDataSet data(int n) {
+    static MultiDataSet data(int n) {
         Random r = new Random(5);
         double[][] a = new double[n][3];
         double[][] b = new double[n][2];
@@ -166,18 +166,25 @@ class MultiDataSetDPTest {
         assertTrue(t.iterator().emptyLogicalBatches() > 0, "q = 1/40: some logical batches are empty");
     }
 
-    @Test
-    void aMultiDataSetIteratorIsMaterialisedAndSampledLikeTheMultiDataSet() {
-        MultiDataSet d = data(24);
-        java.util.List<MultiDataSet> parts = new java.util.ArrayList<>();
-        for (int start = 0; start < 24; start += 10) {
-            int end = Math.min(24, start + 10);
+    /** @return the 2D MultiDataSet {@code d} in parts of at most {@code size} examples */
+    static List<MultiDataSet> split(MultiDataSet d, int size) {
+        List<MultiDataSet> parts = new ArrayList<>();
+        long n = d.getFeatures(0).size(0);
+        for (long start = 0; start < n; start += size) {
+            long end = Math.min(n, start + size);
             parts.add(new org.nd4j.linalg.dataset.MultiDataSet(
                     new INDArray[] {d.getFeatures(0).get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).dup(),
                         d.getFeatures(1).get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).dup()},
                     new INDArray[] {d.getLabels(0).get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).dup(),
                         d.getLabels(1).get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).dup()}));
         }
+        return parts;
+    }
+
+    @Test
+    void aMultiDataSetIteratorIsMaterialisedAndSampledLikeTheMultiDataSet() {
+        MultiDataSet d = data(24);
+        List<MultiDataSet> parts = split(d, 10);
         ListIterator it = new ListIterator(parts);
         ComputationGraph a = twoInTwoOut(8);
         ComputationGraph b = twoInTwoOut(8);
@@ -192,9 +199,13 @@ class MultiDataSetDPTest {
                 new ListIterator(parts), 100));
     }
 
-    /** A plain MultiDataSetIterator over a list, as a user's own iterator. */
-    private static final class ListIterator implements org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator {
+    /**
+     * A plain MultiDataSetIterator over a list, as a user's own iterator: a pre-processor applies to a copy of each
+     * part, as DL4J iterators apply theirs to what {@code next()} returns.
+     */
+    static final class ListIterator implements org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator {
         private final List<MultiDataSet> parts;
+        private org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor preProcessor;
         private int next;
 
         ListIterator(List<MultiDataSet> parts) {
@@ -208,12 +219,12 @@ class MultiDataSetDPTest {
 
         @Override
         public void setPreProcessor(org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor preProcessor) {
-            throw new UnsupportedOperationException();
+            this.preProcessor = preProcessor;
         }
 
         @Override
         public org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor getPreProcessor() {
-            return null;
+            return preProcessor;
         }
 
         @Override
@@ -238,7 +249,13 @@ class MultiDataSetDPTest {
 
         @Override
         public MultiDataSet next() {
-            return parts.get(next++);
+            MultiDataSet d = parts.get(next++);
+            if (preProcessor == null) {
+                return d;
+            }
+            MultiDataSet copy = d.copy();
+            preProcessor.preProcess(copy);
+            return copy;
         }
     }
 }
