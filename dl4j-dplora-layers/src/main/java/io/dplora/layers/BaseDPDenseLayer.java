@@ -3,6 +3,7 @@ package io.dplora.layers;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
@@ -22,8 +23,13 @@ import java.util.Objects;
  *
  * <p>Parameters reported by {@link #isFrozenParam(String)} are frozen the safe way: NoOp updater, no regularisation
  * (even when L1/L2/weight decay is configured globally) and a gradient slice that is never written, so they cannot move.
+ *
+ * <p>The class extends DL4J's {@link DenseLayer} configuration (not its implementation) so that DL4J treats these
+ * layers as the dense layers they replace: a {@code MultiLayerNetwork} list configuration whose first layer is a
+ * LoRA/DP dense layer infers the next layers' nIn without {@code setInputType}, exactly as with a stock DenseLayer.
+ * Layer normalisation ({@code hasLayerNorm}) is not supported and refused when the layer is instantiated.
  */
-public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerExampleComputation, PrivacyRecordHolder {
+public abstract class BaseDPDenseLayer extends DenseLayer implements PerExampleComputation, PrivacyRecordHolder {
 
     /** The network's privacy state (null until it is made private); not part of equals/hashCode. */
     private PrivacyRecord privacyRecord;
@@ -38,7 +44,6 @@ public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerEx
         this.privacyRecord = privacyRecord;
     }
 
-    protected boolean hasBias = true;
     /** Sequence layout of 3D input; null means "not declared" (3D input is then read as NCW). */
     protected RNNFormat rnnDataFormat;
 
@@ -47,9 +52,7 @@ public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerEx
     }
 
     protected BaseDPDenseLayer(Builder<?> builder) {
-        super(builder);
-        this.hasBias = builder.hasBias;
-        this.rnnDataFormat = builder.rnnDataFormat;
+        builder.configure(this);
     }
 
     /** @return true when the parameter with this key is stored but never updated. */
@@ -117,18 +120,6 @@ public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerEx
                 .build();
     }
 
-    public boolean hasBias() {
-        return hasBias;
-    }
-
-    public boolean isHasBias() {
-        return hasBias;
-    }
-
-    public void setHasBias(boolean hasBias) {
-        this.hasBias = hasBias;
-    }
-
     public RNNFormat getRnnDataFormat() {
         return rnnDataFormat;
     }
@@ -146,7 +137,7 @@ public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerEx
             return false;
         }
         BaseDPDenseLayer other = (BaseDPDenseLayer) o;
-        return other.canEqual(this) && hasBias == other.hasBias && rnnDataFormat == other.rnnDataFormat;
+        return other.canEqual(this) && rnnDataFormat == other.rnnDataFormat;
     }
 
     @Override
@@ -156,15 +147,24 @@ public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerEx
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), hasBias, rnnDataFormat);
+        return Objects.hash(super.hashCode(), rnnDataFormat);
     }
 
-    static void requireSizesSet(String layerType, long nIn, long nOut) {
+    /**
+     * Checks, when the layer is instantiated, what the builder cannot: nIn and nOut set (from the builder, the input
+     * type or JSON) and no layer normalisation (a DenseLayer option these layers do not implement).
+     *
+     * @param layerType the layer's kind and name for messages, e.g. {@code "LoRADenseLayer 'dense1'"}
+     */
+    protected void checkInstantiable(String layerType) {
         if (nIn <= 0) {
             throw new IllegalArgumentException(layerType + ": nIn must be set to a positive value, got " + nIn);
         }
         if (nOut <= 0) {
             throw new IllegalArgumentException(layerType + ": nOut must be set to a positive value, got " + nOut);
+        }
+        if (hasLayerNorm()) {
+            throw new IllegalArgumentException(layerType + ": layer normalisation (hasLayerNorm) is not supported");
         }
     }
 
@@ -173,6 +173,30 @@ public abstract class BaseDPDenseLayer extends FeedForwardLayer implements PerEx
     public abstract static class Builder<T extends Builder<T>> extends FeedForwardLayer.Builder<T> {
         protected boolean hasBias = true;
         protected RNNFormat rnnDataFormat;
+
+        /**
+         * Sets on {@code layer} what DL4J's Layer, BaseLayer and FeedForwardLayer constructors take from a builder
+         * (DenseLayer's own builder constructor is private), and this builder's options.
+         */
+        void configure(BaseDPDenseLayer layer) {
+            layer.setLayerName(layerName);
+            layer.setIDropout(iDropout);
+            layer.setActivationFn(activationFn);
+            layer.setWeightInitFn(weightInitFn);
+            layer.setBiasInit(biasInit);
+            layer.setGainInit(gainInit);
+            layer.setRegularization(regularization);
+            layer.setRegularizationBias(regularizationBias);
+            layer.setIUpdater(iupdater);
+            layer.setBiasUpdater(biasUpdater);
+            layer.setGradientNormalization(gradientNormalization);
+            layer.setGradientNormalizationThreshold(gradientNormalizationThreshold);
+            layer.setWeightNoise(weightNoise);
+            layer.setNIn(nIn);
+            layer.setNOut(nOut);
+            layer.setHasBias(hasBias);
+            layer.rnnDataFormat = rnnDataFormat;
+        }
 
         /** @param hasBias whether the layer has a bias b (default true) */
         public T hasBias(boolean hasBias) {

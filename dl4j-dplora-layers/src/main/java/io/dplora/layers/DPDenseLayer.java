@@ -44,7 +44,7 @@ public class DPDenseLayer extends BaseDPDenseLayer {
 
     @Override
     public long numTrainableParams() {
-        return nIn * nOut + (hasBias ? nOut : 0);
+        return nIn * nOut + (hasBias() ? nOut : 0);
     }
 
     @Override
@@ -52,7 +52,7 @@ public class DPDenseLayer extends BaseDPDenseLayer {
                                                        Collection<TrainingListener> trainingListeners,
                                                        int layerIndex, INDArray layerParamsView,
                                                        boolean initializeParams, DataType networkDataType) {
-        requireSizesSet("DPDenseLayer '" + layerName + "'", nIn, nOut);
+        checkInstantiable("DPDenseLayer '" + layerName + "'");
         return LayerInstantiation.wire(new DPDenseLayerImpl(conf, networkDataType), conf, trainingListeners, layerIndex,
                 layerParamsView, initializeParams);
     }
@@ -69,7 +69,7 @@ public class DPDenseLayer extends BaseDPDenseLayer {
 
     @Override
     public String toString() {
-        return "DPDenseLayer(name=" + layerName + ", nIn=" + nIn + ", nOut=" + nOut + ", hasBias=" + hasBias
+        return "DPDenseLayer(name=" + layerName + ", nIn=" + nIn + ", nOut=" + nOut + ", hasBias=" + hasBias()
                 + ", activation=" + activationFn + ")";
     }
 

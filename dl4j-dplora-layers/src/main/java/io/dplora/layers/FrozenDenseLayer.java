@@ -44,7 +44,7 @@ public class FrozenDenseLayer extends DPDenseLayer implements FrozenParameters {
                                                        Collection<TrainingListener> trainingListeners,
                                                        int layerIndex, INDArray layerParamsView,
                                                        boolean initializeParams, DataType networkDataType) {
-        requireSizesSet("FrozenDenseLayer '" + layerName + "'", nIn, nOut);
+        checkInstantiable("FrozenDenseLayer '" + layerName + "'");
         return super.instantiate(conf, trainingListeners, layerIndex, layerParamsView, initializeParams,
                 networkDataType);
     }
@@ -56,7 +56,7 @@ public class FrozenDenseLayer extends DPDenseLayer implements FrozenParameters {
 
     @Override
     public String toString() {
-        return "FrozenDenseLayer(name=" + layerName + ", nIn=" + nIn + ", nOut=" + nOut + ", hasBias=" + hasBias
+        return "FrozenDenseLayer(name=" + layerName + ", nIn=" + nIn + ", nOut=" + nOut + ", hasBias=" + hasBias()
                 + ", activation=" + activationFn + ")";
     }
 

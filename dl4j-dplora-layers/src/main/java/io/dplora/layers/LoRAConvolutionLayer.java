@@ -104,6 +104,7 @@ public class LoRAConvolutionLayer extends LoRADenseLayer {
                                                        Collection<TrainingListener> trainingListeners,
                                                        int layerIndex, INDArray layerParamsView,
                                                        boolean initializeParams, DataType networkDataType) {
+        checkInstantiable("LoRAConvolutionLayer '" + layerName + "'");
         validate("LoRAConvolutionLayer '" + layerName + "'", nIn, nOut, getRank(), getAlpha(), getLoraDropout());
         if (getLoraDropout() != 0) {
             throw new IllegalArgumentException("LoRAConvolutionLayer '" + layerName + "': loraDropout is not supported");

@@ -81,6 +81,7 @@ public class LoRADenseLayer extends BaseDPDenseLayer {
                                                        Collection<TrainingListener> trainingListeners,
                                                        int layerIndex, INDArray layerParamsView,
                                                        boolean initializeParams, DataType networkDataType) {
+        checkInstantiable("LoRADenseLayer '" + layerName + "'");
         validate("LoRADenseLayer '" + layerName + "'", nIn, nOut, rank, alpha, loraDropout);
         if (getWeightNoise() != null) {
             throw new IllegalArgumentException("LoRADenseLayer '" + layerName + "': weight noise (DropConnect) is not "
@@ -95,12 +96,18 @@ public class LoRADenseLayer extends BaseDPDenseLayer {
         return LoRAParamInitializer.getInstance();
     }
 
+    /**
+     * Checks the LoRA options; the rank against min(nIn, nOut) once both are known (nIn may be left to DL4J's
+     * inference from the previous layer or the input type, as for a DenseLayer).
+     */
     static void validate(String what, long nIn, long nOut, int rank, double alpha, double loraDropout) {
-        requireSizesSet(what, nIn, nOut);
+        if (nOut <= 0) {
+            throw new IllegalArgumentException(what + ": nOut must be set to a positive value, got " + nOut);
+        }
         if (rank < 1) {
             throw new IllegalArgumentException(what + ": rank must be >= 1, got " + rank);
         }
-        if (rank > Math.min(nIn, nOut)) {
+        if (nIn > 0 && rank > Math.min(nIn, nOut)) {
             throw new IllegalArgumentException(what + ": rank must be <= min(nIn, nOut) = " + Math.min(nIn, nOut)
                     + ", got " + rank);
         }
@@ -180,7 +187,7 @@ public class LoRADenseLayer extends BaseDPDenseLayer {
     public String toString() {
         return "LoRADenseLayer(name=" + layerName + ", nIn=" + nIn + ", nOut=" + nOut + ", rank=" + rank
                 + ", alpha=" + alpha + ", mode=" + mode + ", loraInit=" + loraInit + ", loraDropout=" + loraDropout
-                + ", hasBias=" + hasBias + ", activation=" + activationFn + ")";
+                + ", hasBias=" + hasBias() + ", activation=" + activationFn + ")";
     }
 
     /**

@@ -15,7 +15,11 @@ class BuilderValidationTest {
 
     @Test
     void loraDenseLayer() {
-        expect("nIn", () -> new LoRADenseLayer.Builder().nOut(4).rank(2).build());
+        // nIn may come from DL4J's inference (as for a DenseLayer); never inferred, init() names the layer
+        LoRADenseLayer noNIn = new LoRADenseLayer.Builder().name("first").nOut(4).rank(2).build();
+        expect("LoRADenseLayer 'first': nIn must be set", () -> new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+                new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list().layer(noNIn)
+                        .layer(new DPOutputLayer.Builder().nIn(4).nOut(2).build()).build()).init());
         expect("nOut", () -> new LoRADenseLayer.Builder().nIn(4).rank(2).build());
         expect("rank must be >= 1", () -> new LoRADenseLayer.Builder().nIn(4).nOut(4).rank(0).build());
         expect("min(nIn, nOut) = 3", () -> new LoRADenseLayer.Builder().nIn(8).nOut(3).rank(4).build());

@@ -64,6 +64,34 @@ class DL4JIntegrationTest {
     }
 
     @Test
+    void aListConfigWithNInOnlyOnTheLoRAFirstLayerTrainsLikeTheFullySpecifiedOne() {
+        // issue 12: DenseLayer swapped for LoRADenseLayer in a list that relies on DL4J's nIn inference
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration inferred =
+                new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(3)
+                        .dataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE).updater(new Adam(0.01))
+                        .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER).list()
+                        .layer(new io.dplora.layers.LoRADenseLayer.Builder().nIn(TestSupport.N_IN).nOut(6).rank(2)
+                                .alpha(4).activation(org.nd4j.linalg.activations.Activation.TANH).build())
+                        .layer(new io.dplora.layers.DPOutputLayer.Builder(
+                                org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nOut(TestSupport.N_OUT)
+                                .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                        .build();
+        MultiLayerNetwork explicit = TestSupport.loraMln(3, new Adam(0.01));
+        MultiLayerNetwork net = new MultiLayerNetwork(inferred);
+        net.init();
+        assertEquals(explicit.getLayerWiseConfigurations(), net.getLayerWiseConfigurations(),
+                "DL4J inferred the head's nIn = 6: the same configuration as the one with every nIn given");
+        TestSupport.randomiseLoraB(3, net.getLayer(0));
+        assertEquals(explicit.params(), net.params());
+        DataSet data = TestSupport.data(2, 30);
+        DPLoRA.makePrivate(explicit, data, config(6).steps(4).build()).fit();
+        PrivateTraining t = DPLoRA.makePrivate(net, data, config(6).steps(4).build());
+        t.fit();
+        assertEquals(4, t.stepsTaken());
+        assertEquals(explicit.params(), net.params(), "same seed, same sampling and noise, same model");
+    }
+
+    @Test
     void earlyStoppingGraphTrainerStopsCleanlyWhenTheStepsRunOut() {
         DataSet data = TestSupport.data(4, 40);
         DataSet validation = TestSupport.data(5, 20);

@@ -53,6 +53,14 @@ final class LayerConversions {
         return l.initializer().numParams(l);
     }
 
+    /**
+     * @return whether the layer is DL4J's DenseLayer (or a user's subclass of it), not one of this library's dense
+     * layers (which extend DenseLayer so that DL4J infers nIn after them)
+     */
+    static boolean isStockDense(Layer l) {
+        return l instanceof DenseLayer && !(l instanceof BaseDPDenseLayer);
+    }
+
     /** @return whether the layer is a plain 2D ConvolutionLayer (not a subclass: depthwise, 1D, 3D, ...) */
     static boolean isPlainConvolution(Layer l) {
         return l != null && l.getClass() == ConvolutionLayer.class;
@@ -93,7 +101,7 @@ final class LayerConversions {
             lora.setGradientNormalization(GradientNormalization.None);
             return lora;
         }
-        if (!(l instanceof DenseLayer)) {
+        if (!isStockDense(l)) {
             throw new IllegalArgumentException("LoRA target '" + name + "' is a " + l.getClass().getSimpleName()
                     + ", not a DenseLayer or a 2D ConvolutionLayer");
         }

@@ -120,7 +120,7 @@ final class LoRAConversion {
         }
         for (String t : targets) {
             Layer l = LayerConversions.unwrapFrozen(s.layer(t));
-            if (!(l instanceof DenseLayer) && !LayerConversions.isPlainConvolution(l)
+            if (!LayerConversions.isStockDense(l) && !LayerConversions.isPlainConvolution(l)
                     && !(l instanceof io.dplora.layers.DPDenseLayer)) {
                 throw new IllegalArgumentException("LoRA target '" + t + "' is a " + l.getClass().getSimpleName()
                         + ", not a DenseLayer or a 2D ConvolutionLayer");
@@ -154,7 +154,7 @@ final class LoRAConversion {
                                                             Set<String> trainable) {
         Set<String> dense = new LinkedHashSet<>(targets);
         for (String t : trainable) {
-            if (LayerConversions.unwrapFrozen(s.layer(t)) instanceof DenseLayer
+            if (LayerConversions.isStockDense(LayerConversions.unwrapFrozen(s.layer(t)))
                     || LayerConversions.unwrapFrozen(s.layer(t)) instanceof io.dplora.layers.DPDenseLayer) {
                 dense.add(t);
             }
