@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
  * </pre>
  * Everywhere {@code --dataset-size N --batch-size B --epochs K} may replace {@code --sample-rate} and
  * {@code --steps}: q = B/N (the expected batch size over the data set size) and T = ceil(K N / B). {@code --json}
- * prints one JSON object instead of prose. Exit codes: 0 success, 2 bad input (with the usage message), 1 when the
+ * prints one JSON object instead of prose (snake_case keys; the first release's camelCase names follow as deprecated
+ * aliases). Exit codes: 0 success, 2 bad input (with the usage message), 1 when the
  * computation cannot be done (for example a PLD too wide for its discretisation: use {@code --accountant rdp}).
  */
 @Command(name = "dplora-privacy", mixinStandardHelpOptions = true, version = "dplora-privacy 0.1.0",
@@ -176,11 +177,11 @@ public final class PrivacyCalculator implements Runnable {
         Map<String, Object> describe() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("accountant", accountant.name());
-            m.put("samplingProbability", q);
+            m.put("sampling_probability", q);
             m.put("steps", t);
             if (datasetSize != null) {
-                m.put("datasetSize", datasetSize);
-                m.put("batchSize", batchSize);
+                m.put("dataset_size", datasetSize);
+                m.put("batch_size", batchSize);
                 m.put("epochs", epochs);
             }
             return m;
@@ -221,9 +222,28 @@ public final class PrivacyCalculator implements Runnable {
         out.flush();
     }
 
+    /**
+     * The camelCase key names of the first release's JSON output, written after the snake_case keys as deprecated
+     * aliases (same values) so that scripts reading them keep working; new code should read the snake_case keys.
+     */
+    static final Map<String, String> DEPRECATED_ALIASES = Map.of("sampling_probability", "samplingProbability",
+            "dataset_size", "datasetSize", "batch_size", "batchSize", "noise_multiplier", "noiseMultiplier",
+            "optimal_order", "optimalOrder", "target_epsilon", "targetEpsilon");
+
+    /**
+     * One JSON object of the fields (snake_case keys, then their {@link #DEPRECATED_ALIASES}). Written by hand: the
+     * accounting module has no JSON dependency, and these objects are flat numbers and strings.
+     */
     static String toJson(Map<String, Object> fields) {
-        StringBuilder b = new StringBuilder("{");
+        Map<String, Object> all = new LinkedHashMap<>(fields);
         for (Map.Entry<String, Object> e : fields.entrySet()) {
+            String alias = DEPRECATED_ALIASES.get(e.getKey());
+            if (alias != null) {
+                all.put(alias, e.getValue());
+            }
+        }
+        StringBuilder b = new StringBuilder("{");
+        for (Map.Entry<String, Object> e : all.entrySet()) {
             if (b.length() > 1) {
                 b.append(", ");
             }
@@ -284,14 +304,14 @@ public final class PrivacyCalculator implements Runnable {
             double epsilon = accountant.getEpsilon(delta);
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("command", "epsilon");
-            f.put("noiseMultiplier", sigma);
+            f.put("noise_multiplier", sigma);
             f.putAll(workload.describe());
             f.put("delta", delta);
             f.put("epsilon", epsilon);
             String order = "";
             if (accountant instanceof RdpAccountant rdp) {
                 double alpha = rdp.getOptimalOrder(delta);
-                f.put("optimalOrder", alpha);
+                f.put("optimal_order", alpha);
                 order = ", optimal RDP order " + fmt(alpha);
             }
             if (accountant instanceof PldWithRdpFallbackAccountant pld) {
@@ -332,10 +352,10 @@ public final class PrivacyCalculator implements Runnable {
             double achieved = account(workload, sigma).getEpsilon(delta);
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("command", "noise");
-            f.put("targetEpsilon", epsilon);
+            f.put("target_epsilon", epsilon);
             f.put("delta", delta);
             f.putAll(workload.describe());
-            f.put("noiseMultiplier", sigma);
+            f.put("noise_multiplier", sigma);
             f.put("epsilon", achieved);
             print(spec, workload.json, f, String.format(Locale.ROOT,
                     "Noise multiplier %s is the smallest that keeps %d steps at Poisson sampling rate q = %s within "
@@ -372,7 +392,7 @@ public final class PrivacyCalculator implements Runnable {
             double delta = account(workload, sigma).getDelta(epsilon);
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("command", "delta");
-            f.put("noiseMultiplier", sigma);
+            f.put("noise_multiplier", sigma);
             f.putAll(workload.describe());
             f.put("epsilon", epsilon);
             f.put("delta", delta);

@@ -50,9 +50,13 @@ class PrivacyCalculatorTest {
                 "--epochs", "60", "--delta", "1e-5", "--accountant", "rdp", "--json");
         assertEquals(0, r.code(), r.err());
         assertEquals(14063, (long) jsonNumber(r.out(), "steps"));
-        assertEquals(256.0 / 60000, jsonNumber(r.out(), "samplingProbability"));
+        assertEquals(256.0 / 60000, jsonNumber(r.out(), "sampling_probability"));
+        assertEquals(256.0 / 60000, jsonNumber(r.out(), "samplingProbability"), "deprecated alias, same value");
+        assertEquals(60000, (long) jsonNumber(r.out(), "dataset_size"));
+        assertEquals(256, (long) jsonNumber(r.out(), "batch_size"));
         double expected = new RdpAccountant().compose(plan(256.0 / 60000, 1.1, 14063)).getEpsilon(1e-5);
         assertEquals(expected, jsonNumber(r.out(), "epsilon"));
+        assertEquals(8.1, jsonNumber(r.out(), "optimal_order"));
         assertEquals(8.1, jsonNumber(r.out(), "optimalOrder"));
         // epochs may be fractional: ceil is exact (0.3 * 1000 / 10 = 30, not 31)
         Run frac = run("epsilon", "--noise-multiplier", "1", "--dataset-size", "1000", "--batch-size", "10",
@@ -76,7 +80,9 @@ class PrivacyCalculatorTest {
         Run n = run("noise", "--epsilon", "3", "--delta", "1e-5", "--sample-rate", "0.004", "--steps", "10000",
                 "--accountant", "RDP", "--json");
         assertEquals(0, n.code(), n.err());
-        double sigma = jsonNumber(n.out(), "noiseMultiplier");
+        double sigma = jsonNumber(n.out(), "noise_multiplier");
+        assertEquals(sigma, jsonNumber(n.out(), "noiseMultiplier"));
+        assertEquals(3.0, jsonNumber(n.out(), "target_epsilon"));
         assertEquals(NoiseCalibration.noiseMultiplier(3, 1e-5, 0.004, 10000, AccountantType.RDP), sigma);
         assertTrue(jsonNumber(n.out(), "epsilon") <= 3);
         Run d = run("delta", "--epsilon", "2", "--noise-multiplier", "1.0", "--sample-rate", "0.01", "--steps",
