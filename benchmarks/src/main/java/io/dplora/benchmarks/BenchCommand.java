@@ -98,7 +98,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Profile profile;
 
-    @Option(names = "--output", paramLabel = "FILE", description = "Also write the JSON object to this file.")
+    @Option(names = {"--out", "--output"}, paramLabel = "FILE",
+            description = "Also write the JSON object to this file (--output is an older name for --out).")
     Path output;
 
     @Option(names = "--verbose", description = "Show JMH's own output.")
@@ -397,7 +398,7 @@ public final class BenchCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(BenchCommand.class.getName());
-        cmd.addAll(argsWithout(originalArgs, "--threads", "--output", "--json"));
+        cmd.addAll(argsWithout(originalArgs, "--threads", "--out", "--output", "--json"));
         cmd.add("--threads=" + ompThreads);
         cmd.add("--json");
         ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -213,6 +213,6 @@ public final class DistributedPrivateTraining {
     /** Logs the end of the run. */
     public void logSummary() {
         log.info("distributed private training: {} logical steps taken, epsilon = {} at delta = {}",
-                training.stepsTaken(), training.epsilon(), training.delta());
+                training.stepsTaken(), PrivacyReport.formatEpsilon(training.epsilon()), training.delta());
     }
 }

@@ -89,7 +89,7 @@ public class PrivacyBudgetListener extends BaseTrainingListener {
                 epochEnd);
         lastReport = r;
         log.info("privacy spent{}: epsilon = {} at delta = {} after {} logical steps (budget {}, stops at step {})",
-                epochEnd ? " (epoch end)" : "", eps, budget.delta(), steps,
+                epochEnd ? " (epoch end)" : "", PrivacyReport.formatEpsilon(eps), budget.delta(), steps,
                 Double.isInfinite(budget.epsilonLimit()) ? "none" : budget.epsilonLimit(), budget.stepLimit());
         if (callback != null) {
             callback.accept(r);

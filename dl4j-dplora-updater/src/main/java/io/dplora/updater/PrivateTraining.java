@@ -53,7 +53,7 @@ public final class PrivateTraining {
         long before = budget.stepsTaken();
         if (!iterator.hasRemainingSteps()) {
             log.warn("fit() did nothing: {} of {} planned logical steps taken, epsilon = {} at delta = {}; {}",
-                    before, budget.plannedSteps(), budget.epsilon(), budget.delta(),
+                    before, budget.plannedSteps(), PrivacyReport.formatEpsilon(budget.epsilon()), budget.delta(),
                     budget.budgetExhausted() ? "the privacy budget is spent" : "the plan is complete");
             return 0;
         }
@@ -74,7 +74,7 @@ public final class PrivateTraining {
         }
         long taken = budget.stepsTaken() - before;
         log.info("private training stopped after {} logical steps ({} in this call): epsilon = {} at delta = {}{}",
-                budget.stepsTaken(), taken, budget.epsilon(), budget.delta(),
+                budget.stepsTaken(), taken, PrivacyReport.formatEpsilon(budget.epsilon()), budget.delta(),
                 budget.budgetExhausted() && budget.budgetStepLimit() < budget.plannedSteps()
                         ? " (privacy budget spent before the plan was complete)" : "");
         return taken;

@@ -18,10 +18,11 @@ import java.io.UncheckedIOException;
 @Command(name = "dplora", mixinStandardHelpOptions = true, version = "dl4j-dplora 0.1.0-SNAPSHOT",
         description = "Differentially private LoRA fine-tuning for Deeplearning4j, on real data.",
         subcommands = {TrainCommand.class, SweepCommand.class, PlotCommand.class},
-        footer = {"", "Examples:",
+        footer = {"", "Also: dplora bench [--quick] [--json] [--out FILE]   benchmarks (DP overhead, memory, "
+                + "accountants; './dplora bench --help')", "", "Examples:",
                 "  dplora train --task fashion",
                 "  dplora train --task spam --method ffa --rank 8 --epsilon 4 --json",
-                "  dplora sweep epsilon --task fashion --seeds 3 --output results/fashion-epsilon.json",
+                "  dplora sweep epsilon --task fashion --seeds 3 --out results/fashion-epsilon.json",
                 "  dplora plot results/*.json --out plots/"})
 public final class DploraCli implements Runnable {
 
@@ -67,6 +68,7 @@ public final class DploraCli implements Runnable {
         CommandLine cl = new CommandLine(new DploraCli(out, err)).setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler(DploraCli::usageError);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             err.println("dplora: error: " + describe(ex));
             if (!(ex instanceof DataFileException || ex instanceof IllegalArgumentException
@@ -82,6 +84,23 @@ public final class DploraCli implements Runnable {
             err.println(outOfMemoryAdvice(Runtime.getRuntime().maxMemory()));
             return CommandLine.ExitCode.SOFTWARE;
         }
+    }
+
+    /**
+     * A usage error: the problem, picocli's suggestions for a mistyped option or command, and a one-line hint to the
+     * command's help (which shows every option with its default) instead of the whole usage.
+     *
+     * @return {@link #USAGE}
+     */
+    static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine c = ex.getCommandLine();
+        PrintWriter w = c.getErr();
+        String name = c.getCommandSpec().qualifiedName();
+        w.println(name + ": " + describe(ex));
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, w);
+        w.println("Try '" + name + " --help' for the options and their defaults.");
+        w.flush();
+        return USAGE;
     }
 
     /** @return what to do when the Java heap of {@code maxHeapBytes} was too small */

@@ -55,7 +55,8 @@ final class SweepCommand implements Callable<Integer> {
             description = "seeds per grid point (default: ${DEFAULT-VALUE})")
     int seeds;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE", description = "results file (JSON)")
+    @Option(names = {"--out", "--output"}, required = true, paramLabel = "FILE",
+            description = "results file (JSON); --output is an older name for --out")
     Path output;
 
     @Option(names = "--epsilons", split = ",", defaultValue = "1,2,4,8", paramLabel = "E,...",
@@ -95,7 +96,7 @@ final class SweepCommand implements Callable<Integer> {
                 command));
         if (!results.sweep().equals(k) || !results.task().equals(task.name())) {
             throw new IllegalStateException(output + " holds a " + results.sweep() + " sweep of task "
-                    + results.task() + ", not a " + k + " sweep of " + task.name() + "; choose another --output");
+                    + results.task() + ", not a " + k + " sweep of " + task.name() + "; choose another --out");
         }
         PrintStream o = cli.out();
         long todo = grid.stream().filter(s -> results.find(s).isEmpty()).count();
@@ -185,7 +186,7 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         if (Files.isDirectory(output)) {
-            throw new CommandLine.ParameterException(cl, "--output " + output + " is a folder; give a file name");
+            throw new CommandLine.ParameterException(cl, "--out " + output + " is a folder; give a file name");
         }
         return out;
     }

@@ -60,6 +60,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the result as one JSON object on the last line")
     boolean json;
 
+    @Option(names = {"-q", "--quiet"}, description = "print only warnings and the result (no progress bars, no "
+            + "per-epoch lines; the launcher also turns INFO logging off)")
+    boolean quiet;
+
     @Option(names = "--out", paramLabel = "DIR",
             description = "output folder (default: runs/<task>-<method>-r<R>-eps<E>[-s<S>]); an existing folder is "
                     + "replaced only if an earlier dplora train created it (marker file .dplora-run), anything else "
@@ -83,6 +87,19 @@ final class TrainCommand implements Callable<Integer> {
         Task task = options.task(cl);
         Path outDir = out != null ? out : Path.of("runs", s.runName());
         PrintStream o = cli.out();
+        PrintStream progress = quiet ? new PrintStream(java.io.OutputStream.nullOutputStream()) : o;
+        io.dplora.samples.run.Progress.setEnabled(!quiet);
+        try {
+            return run(cl, m, s, task, outDir, o, progress);
+        } finally {
+            io.dplora.samples.run.Progress.setEnabled(true);
+        }
+    }
+
+    private int run(CommandLine cl, Method m, RunSettings s, Task task, Path outDir, PrintStream o,
+                    PrintStream progress) throws Exception {
+        progress.printf("dplora train: task %s, method %s; loading the data and the ND4J backend...%n", task.name(),
+                m.label());
         RunFolder folder;
         try {
             folder = RunFolder.open(outDir);
@@ -103,10 +120,11 @@ final class TrainCommand implements Callable<Integer> {
                         + "rehearsal instead: ./dplora sweep lr --task " + task.name() + "-rehearsal ...");
             }
             Workspace ws = options.workspace();
-            TaskData data = ws.load(task, o);
-            BaseModel base = ws.base(task, data, o);
-            o.printf("base: %s (public test accuracy %.4f)%n", base.folder(), base.info().publicTestAccuracy());
-            FineTuner tuner = new FineTuner(o).withSampling(sampling);
+            TaskData data = ws.load(task, progress);
+            BaseModel base = ws.base(task, data, progress);
+            progress.printf("base: %s (public test accuracy %.4f)%n", base.folder(),
+                    base.info().publicTestAccuracy());
+            FineTuner tuner = new FineTuner(progress).withSampling(sampling);
             if (spark != null) {
                 tuner = tuner.withSpark(spark);
             }
@@ -130,8 +148,9 @@ final class TrainCommand implements Callable<Integer> {
             b.append(String.format(", F1 %.4f, balanced accuracy %.4f", r.f1(), r.balancedAccuracy()));
         }
         if (r.epsilonSpent() != null) {
-            b.append(String.format(", epsilon spent %.3f of %s at delta %s, noise multiplier %.4f",
-                    r.epsilonSpent(), r.epsilonTarget(), r.delta(), r.noiseMultiplier()));
+            b.append(String.format(", epsilon spent %s of %s at delta %s, noise multiplier %.4f",
+                    io.dplora.updater.PrivacyReport.formatEpsilon(r.epsilonSpent()), r.epsilonTarget(), r.delta(),
+                    r.noiseMultiplier()));
         } else {
             b.append(", not private (no epsilon)");
         }

@@ -102,6 +102,33 @@ public final class FineTuner {
         }
     }
 
+    /**
+     * The per-epoch line. DP and non-private runs with the same {@code --epochs} see the same number of examples in
+     * expectation: a DP epoch is ceil(N/E) logical steps of Poisson batches of expected size E, a non-private epoch
+     * one shuffled pass; "passes" states it (expected passes under DP). The ETA covers the rest of the run
+     * (training and evaluation), from the time per step so far.
+     */
+    static String epochLine(int epoch, int planned, double loss, String split, double accuracy, Double epsilon,
+                            TrainingLoop loop, RunSettings s, int trainSize, int epochsDone, long elapsedNanos,
+                            long stepsThisRun) {
+        boolean dp = s.method().isPrivate();
+        double passes = dp ? loop.steps() * (double) Math.min(s.batch(), trainSize) / trainSize : epochsDone;
+        long left = Math.max(0, loop.plannedSteps() - loop.steps());
+        String eta = !loop.hasNextEpoch() || stepsThisRun == 0 ? ""
+                : ", run ETA " + clock(elapsedNanos / 1e9 / stepsThisRun * left);
+        return String.format(java.util.Locale.ROOT, "epoch %d/%d: loss %.4f, %s accuracy %.4f%s, %s %d/%d (%s %.2f)%s",
+                epoch, planned, loss, split, accuracy,
+                epsilon == null ? "" : ", epsilon " + io.dplora.updater.PrivacyReport.formatEpsilon(epsilon),
+                dp ? "logical steps" : "steps", loop.steps(), loop.plannedSteps(),
+                dp ? "expected passes" : "passes", passes, eta);
+    }
+
+    /** @return seconds as h:mm:ss */
+    static String clock(double seconds) {
+        long t = Math.round(seconds);
+        return String.format(java.util.Locale.ROOT, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+    }
+
     private RunResult train(Task task, BaseModel base, RunSettings s, RunFolder folder, ComputationGraph net,
                             IndexedDataSource train, IndexedDataSource scored, TrainingLoop loop, long start)
             throws IOException {
@@ -119,6 +146,8 @@ public final class FineTuner {
         int epoch = 0;
         int planned = loop.plannedEpochs();
         long trainingNanos = 0;
+        long loopStart = System.nanoTime();
+        long stepsAtStart = loop.steps();
         while (loop.hasNextEpoch()) {
             epoch++;
             long epochStart = System.nanoTime();
@@ -131,9 +160,8 @@ public final class FineTuner {
             if (eps != null) {
                 epsilons.add(eps);
             }
-            out.printf("epoch %d/%d: loss %.4f, %s accuracy %.4f%s, %s %d%n", epoch, planned, loss, split,
-                    metrics.accuracy(), eps == null ? "" : String.format(", epsilon %.3f", eps),
-                    s.method().isPrivate() ? "logical steps" : "steps", loop.steps());
+            out.println(epochLine(epoch, planned, loss, split, metrics.accuracy(), eps, loop, s, train.size(),
+                    epoch, System.nanoTime() - loopStart, loop.steps() - stepsAtStart));
         }
         if (metrics == null) {
             metrics = Evaluator.evaluate(net, scored, task.evaluationBatch());

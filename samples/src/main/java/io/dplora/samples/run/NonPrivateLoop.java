@@ -59,6 +59,11 @@ final class NonPrivateLoop implements TrainingLoop {
     }
 
     @Override
+    public long plannedSteps() {
+        return (long) epochs * batches.batchesPerEpoch();
+    }
+
+    @Override
     public Double epsilon() {
         return null;
     }

@@ -102,6 +102,11 @@ final class PrivateLoop implements DPLoop {
     }
 
     @Override
+    public long plannedSteps() {
+        return training.stepLimit();
+    }
+
+    @Override
     public Double epsilon() {
         return training.epsilon();
     }

@@ -98,6 +98,11 @@ final class SparkLoop implements DPLoop, AutoCloseable {
     }
 
     @Override
+    public long plannedSteps() {
+        return training.training().stepLimit();
+    }
+
+    @Override
     public Double epsilon() {
         return training.epsilon();
     }

@@ -24,6 +24,9 @@ interface TrainingLoop {
     /** @return optimiser steps taken so far (logical batches under DP). */
     long steps();
 
+    /** @return the steps this run will take when nothing stops it early (under DP: the step limit of plan and budget) */
+    long plannedSteps();
+
     /** @return epsilon spent so far, or null without DP. */
     Double epsilon();
 }

@@ -39,6 +39,8 @@ class BadArgumentsTest {
         assertEquals(2, r.exitCode(), () -> "args " + args + "\nstdout: " + r.out() + "\nstderr: " + r.err());
         assertTrue(r.err().toLowerCase().contains(expectedInMessage.toLowerCase()),
                 () -> "message should mention '" + expectedInMessage + "': " + r.err());
+        assertTrue(r.err().contains("--help' for the options") && !r.err().contains("Usage:"),
+                () -> "the problem and a one-line hint, not the whole usage: " + r.err());
         try (Stream<Path> s = Files.list(tmp)) {
             assertEquals(List.of(), s.toList(), "nothing may be written for " + args);
         }
@@ -97,13 +99,13 @@ class BadArgumentsTest {
     void sweepRejectsBadArgumentsWithExitCode2AndWritesNothing(String spec) throws IOException {
         String[] parts = spec.split("\\|");
         List<String> all = withFolders(parts[0].split(" "));
-        all.addAll(List.of("--output", tmp.resolve("results.json").toString()));
+        all.addAll(List.of("--out", tmp.resolve("results.json").toString()));
         assertUsageErrorAndNothingWritten(all, parts[1]);
     }
 
     @Test
     void sweepNeedsAnOutputFile() throws IOException {
-        assertUsageErrorAndNothingWritten(withFolders("sweep", "epsilon", "--task", "fashion"), "--output");
+        assertUsageErrorAndNothingWritten(withFolders("sweep", "epsilon", "--task", "fashion"), "--out");
     }
 
     @Test
@@ -117,7 +119,16 @@ class BadArgumentsTest {
     void helpListsTheCommandsAndExitsWithZero() {
         CliRunner.Result r = CliRunner.run("--help");
         assertEquals(0, r.exitCode());
-        assertTrue(r.out().contains("train") && r.out().contains("sweep") && r.out().contains("plot"), r.out());
+        assertTrue(r.out().contains("train") && r.out().contains("sweep") && r.out().contains("plot")
+                && r.out().contains("dplora bench"), r.out());
         assertFalse(r.out().isBlank());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"train", "sweep", "plot"})
+    void everyCommandNamesItsOutputOptionOut(String command) {
+        CliRunner.Result r = CliRunner.run(command, "--help");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("--out"), r.out());
     }
 }

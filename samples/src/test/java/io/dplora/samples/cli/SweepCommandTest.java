@@ -27,7 +27,7 @@ class SweepCommandTest {
         return CliRunner.run("sweep", "method", "--task", "fashion", "--methods", methods, "--seeds", seeds,
                 "--limit", "1500", "--epochs", "1", "--batch", "100", "--lr", "0.02", "--epsilon", "4",
                 "--data-dir", TestFolders.data().toString(), "--cache-dir", TestFolders.bases().toString(),
-                "--output", output.toString());
+                "--out", output.toString());
     }
 
     @Test

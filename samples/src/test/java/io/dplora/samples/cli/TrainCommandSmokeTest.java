@@ -46,6 +46,22 @@ class TrainCommandSmokeTest {
     }
 
     @Test
+    void quietPrintsOnlyWarningsTheResultAndTheJson() throws IOException {
+        Path out = tmp.resolve("quiet");
+        CliRunner.Result r = CliRunner.run("train", "--task", "fashion", "--method", "ffa", "--limit", "1000",
+                "--epochs", "1", "--batch", "100", "--lr", "0.02", "--epsilon", "2", "--seed", "3", "--json",
+                "--quiet", "--out", out.toString(), "--data-dir", TestFolders.data().toString(),
+                "--cache-dir", TestFolders.bases().toString());
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(3, lines.size(), "the seed warning, the result line and the JSON line: " + r.out());
+        assertTrue(lines.get(0).startsWith("warning: --seed"), r.out());
+        assertTrue(lines.get(1).startsWith("fashion ffa r=8: test accuracy"), r.out());
+        assertEquals("ffa", Json.mapper().readTree(r.lastLine()).get("method").asText());
+        assertTrue(Files.exists(out.resolve(RunArtifacts.RESULT)));
+    }
+
+    @Test
     void dpRunPrintsItsJsonLastAndSavesMergedModelAdapterAndLedger() throws IOException {
         Path out = tmp.resolve("run");
         CliRunner.Result r = train(out, "vanilla");
@@ -69,6 +85,7 @@ class TrainCommandSmokeTest {
         assertEquals(3000, j.get("train_size").asInt());
         assertEquals(1, j.get("epoch_losses").size());
         assertTrue(r.out().contains("epoch 1/1: loss "), r.out());
+        assertTrue(r.out().contains("logical steps 30/30 (expected passes 1.00)"), "30 steps x E 100 / N 3000");
         assertTrue(r.out().contains("epsilon spent"), r.out());
 
         assertEquals(j, Json.mapper().readTree(out.resolve(RunArtifacts.RESULT).toFile()), "result.json = JSON line");
