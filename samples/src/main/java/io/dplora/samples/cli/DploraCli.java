@@ -68,6 +68,10 @@ public final class DploraCli implements Runnable {
         CommandLine cl = new CommandLine(new DploraCli(out, err)).setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
+        for (String withRunOptions : new String[] {"train", "sweep"}) {
+            cl.getSubcommands().get(withRunOptions).getCommandSpec().usageMessage().footer(
+                    concat("", io.dplora.samples.task.Tasks.defaultsHelp()));
+        }
         cl.setParameterExceptionHandler(DploraCli::usageError);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             err.println("dplora: error: " + describe(ex));
@@ -84,6 +88,13 @@ public final class DploraCli implements Runnable {
             err.println(outOfMemoryAdvice(Runtime.getRuntime().maxMemory()));
             return CommandLine.ExitCode.SOFTWARE;
         }
+    }
+
+    private static String[] concat(String first, java.util.List<String> rest) {
+        java.util.List<String> all = new java.util.ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all.toArray(String[]::new);
     }
 
     /**

@@ -131,4 +131,19 @@ class BadArgumentsTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("--out"), r.out());
     }
+
+    @Test
+    void trainHelpShowsEachTasksActualDefaults() {
+        CliRunner.Result r = CliRunner.run("train", "--help");
+        assertEquals(0, r.exitCode(), r.err());
+        for (io.dplora.samples.task.Task t : io.dplora.samples.task.Tasks.all()) {
+            io.dplora.samples.task.FineTuneDefaults d = t.fineTuneDefaults();
+            String row = r.out().lines().filter(l -> l.trim().startsWith(t.name() + " ")).findFirst().orElse("");
+            List<String> cells = Arrays.asList(row.trim().split("\\s+"));
+            assertEquals(List.of(t.name(), String.valueOf(d.epochs()), String.valueOf(d.batchSize()),
+                    String.valueOf(d.physicalBatch())), cells.subList(0, Math.min(4, cells.size())), r.out());
+            assertEquals(d.learningRate(), Double.parseDouble(cells.get(4)), r.out());
+            assertEquals(d.maxGradNorm(), Double.parseDouble(cells.get(5)), r.out());
+        }
+    }
 }
