@@ -46,6 +46,14 @@ public abstract class BaseDPDenseLayer extends DenseLayer implements PerExampleC
 
     /** Sequence layout of 3D input; null means "not declared" (3D input is then read as NCW). */
     protected RNNFormat rnnDataFormat;
+    /**
+     * Whether backprop returns the gradient with respect to the layer's input (default true). False saves the
+     * product delta W<sup>T</sup> (the largest GEMM of a wide first layer's backward pass) when nothing uses it:
+     * {@code LoRA.apply} sets it for a layer whose inputs are network inputs that feed nothing else (no
+     * preprocessor). DL4J then reports no gradient for that network input (e.g. {@code calculateGradients}). It has
+     * no effect on any parameter gradient or on the privacy of training.
+     */
+    protected boolean inputGradient = true;
 
     protected BaseDPDenseLayer() {
         // for JSON
@@ -120,6 +128,14 @@ public abstract class BaseDPDenseLayer extends DenseLayer implements PerExampleC
                 .build();
     }
 
+    public boolean isInputGradient() {
+        return inputGradient;
+    }
+
+    public void setInputGradient(boolean inputGradient) {
+        this.inputGradient = inputGradient;
+    }
+
     public RNNFormat getRnnDataFormat() {
         return rnnDataFormat;
     }
@@ -137,7 +153,7 @@ public abstract class BaseDPDenseLayer extends DenseLayer implements PerExampleC
             return false;
         }
         BaseDPDenseLayer other = (BaseDPDenseLayer) o;
-        return other.canEqual(this) && rnnDataFormat == other.rnnDataFormat;
+        return other.canEqual(this) && rnnDataFormat == other.rnnDataFormat && inputGradient == other.inputGradient;
     }
 
     @Override
@@ -147,7 +163,7 @@ public abstract class BaseDPDenseLayer extends DenseLayer implements PerExampleC
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), rnnDataFormat);
+        return Objects.hash(super.hashCode(), rnnDataFormat, inputGradient);
     }
 
     /**
@@ -173,6 +189,7 @@ public abstract class BaseDPDenseLayer extends DenseLayer implements PerExampleC
     public abstract static class Builder<T extends Builder<T>> extends FeedForwardLayer.Builder<T> {
         protected boolean hasBias = true;
         protected RNNFormat rnnDataFormat;
+        protected boolean inputGradient = true;
 
         /**
          * Sets on {@code layer} what DL4J's Layer, BaseLayer and FeedForwardLayer constructors take from a builder
@@ -196,6 +213,17 @@ public abstract class BaseDPDenseLayer extends DenseLayer implements PerExampleC
             layer.setNOut(nOut);
             layer.setHasBias(hasBias);
             layer.rnnDataFormat = rnnDataFormat;
+            layer.inputGradient = inputGradient;
+        }
+
+        /**
+         * @param inputGradient whether backprop returns the gradient with respect to the input (default true; false
+         *                      only for a layer fed by a network input that nothing else consumes, see
+         *                      {@link BaseDPDenseLayer#isInputGradient()})
+         */
+        public T inputGradient(boolean inputGradient) {
+            this.inputGradient = inputGradient;
+            return (T) this;
         }
 
         /** @param hasBias whether the layer has a bias b (default true) */

@@ -74,10 +74,10 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
     /**
      * Writes the trainable gradients (sums over rows) into the gradient views, registers them in {@code gradient},
      * stashes the factors when {@code gather}, and returns the epsilon rows dL/dx [N, nIn] allocated as
-     * {@code epsType}.
+     * {@code epsType}, or null without computing them when {@code inputGradient} is false.
      */
     protected abstract INDArray backpropRows(Forward f, INDArray delta, boolean gather, Gradient gradient,
-                                             LayerWorkspaceMgr mgr, ArrayType epsType);
+                                             LayerWorkspaceMgr mgr, ArrayType epsType, boolean inputGradient);
 
     protected final PerExampleState perExampleState() {
         return perExample;
@@ -150,8 +150,12 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
             perExample.invalidate();
         }
         Gradient gradient = new DefaultGradient();
+        boolean inputGradient = layerConf().isInputGradient();
         INDArray epsOutRows = backpropRows(f, delta, gather, gradient, mgr,
-                layout.isSequence() ? ArrayType.BP_WORKING_MEM : ArrayType.ACTIVATION_GRAD);
+                layout.isSequence() ? ArrayType.BP_WORKING_MEM : ArrayType.ACTIVATION_GRAD, inputGradient);
+        if (!inputGradient) {
+            return new Pair<>(gradient, null); // nothing consumes it (see BaseDPDenseLayer#isInputGradient)
+        }
         INDArray epsOut = layout.isSequence() ? layout.fromRows(epsOutRows, mgr, ArrayType.ACTIVATION_GRAD) : epsOutRows;
         epsOut = backpropDropOutIfPresent(epsOut);
         return new Pair<>(gradient, epsOut);

@@ -51,9 +51,12 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
 
     @Override
     protected INDArray backpropRows(Forward f, INDArray delta, boolean gather, Gradient gradient,
-                                    LayerWorkspaceMgr mgr, ArrayType epsType) {
-        INDArray eps = mgr.createUninitialized(epsType, dataType, new long[]{f.layout.rows(), layerConf().getNIn()}, 'c');
-        Nd4j.matmul(delta, getParam(W), eps, false, true, false);
+                                    LayerWorkspaceMgr mgr, ArrayType epsType, boolean inputGradient) {
+        INDArray eps = null;
+        if (inputGradient) {
+            eps = mgr.createUninitialized(epsType, dataType, new long[]{f.layout.rows(), layerConf().getNIn()}, 'c');
+            Nd4j.matmul(delta, getParam(W), eps, false, true, false);
+        }
         if (layerConf().numTrainableParams() == 0) {
             return eps; // frozen: the gradient slices stay zero
         }

@@ -118,6 +118,9 @@ public class LoRAConvolutionLayerImpl extends LoRADenseLayerImpl {
         INDArray epsSeq = mgr.dup(ArrayType.BP_WORKING_MEM, epsNhwc, 'c')
                 .reshape('c', g.mb(), (long) g.outH() * g.outW(), layerConf().getNOut());
         Pair<Gradient, INDArray> p = super.backpropGradient(epsSeq, mgr); // dL/d(patches) [mb, P, C_in kH kW]
+        if (p.getSecond() == null) {
+            return p; // no input gradient wanted (fed by a network input): no col2im either
+        }
         int[] k = c.getKernelSize();
         int[] s = c.getStride();
         int[] d = c.getDilation();

@@ -94,7 +94,7 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
 
     @Override
     protected INDArray backpropRows(Forward forward, INDArray delta, boolean gather, Gradient gradient,
-                                    LayerWorkspaceMgr mgr, ArrayType epsType) {
+                                    LayerWorkspaceMgr mgr, ArrayType epsType, boolean inputGradient) {
         LoRAForward f = (LoRAForward) forward;
         LoRADenseLayer c = layerConf();
         double s = c.scaling();
@@ -121,14 +121,17 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
             gradient.gradientForVariable().put(A, gA);
         }
 
-        INDArray eps = mgr.createUninitialized(epsType, dataType, new long[]{n, c.getNIn()}, 'c');
-        Nd4j.matmul(delta, getParam(W), eps, false, true, false);
-        if (f.loraMask == null) {
-            Nd4j.exec(new Mmul(v, a, eps, 1.0, 1.0, MMulTranspose.builder().transposeB(true).build()));
-        } else {
-            INDArray viaLora = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, eps.shape(), 'c');
-            Nd4j.matmul(v, a, viaLora, false, true, false);
-            eps.addi(viaLora.muli(f.loraMask));
+        INDArray eps = null;
+        if (inputGradient) {
+            eps = mgr.createUninitialized(epsType, dataType, new long[]{n, c.getNIn()}, 'c');
+            Nd4j.matmul(delta, getParam(W), eps, false, true, false);
+            if (f.loraMask == null) {
+                Nd4j.exec(new Mmul(v, a, eps, 1.0, 1.0, MMulTranspose.builder().transposeB(true).build()));
+            } else {
+                INDArray viaLora = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, eps.shape(), 'c');
+                Nd4j.matmul(v, a, viaLora, false, true, false);
+                eps.addi(viaLora.muli(f.loraMask));
+            }
         }
 
         if (gather) {

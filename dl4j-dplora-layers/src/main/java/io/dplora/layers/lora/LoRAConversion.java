@@ -87,6 +87,11 @@ final class LoRAConversion {
                 }
             }
         }
+        for (String n : layers) {
+            if (s.layer(n) instanceof io.dplora.layers.BaseDPDenseLayer d && s.inputGradientUnused(n)) {
+                d.setInputGradient(false); // the first layer's delta W^T, which DL4J would drop
+            }
+        }
         s.resetCounters();
         // DL4J's init() seeds ND4J's generator with this value and then draws every initial parameter, A included
         s.setInitSeed(Nd4jSeeds.forNd4j(spec.seed() != null ? spec.seed() : s.initSeed()));

@@ -58,6 +58,23 @@ abstract class NetworkStructure {
         return out;
     }
 
+    /**
+     * @return whether nothing consumes the input gradient of {@code layer}: it has no preprocessor and its inputs are
+     * network inputs that feed only this layer (MultiLayerNetwork: it is the first layer). DL4J then drops the
+     * gradient, so the layer need not compute it.
+     */
+    boolean inputGradientUnused(String layer) {
+        if (preprocessor(layer) != null) {
+            return false;
+        }
+        for (String in : inputs(layer)) {
+            if (isLayer(in) || !inputs(in).isEmpty() || !consumers(in).equals(List.of(layer))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** @return the nodes that take {@code node} as an input */
     List<String> consumers(String node) {
         List<String> out = new ArrayList<>();
