@@ -4,8 +4,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * In-place iterative radix-2 complex FFT (Cooley-Tukey, decimation in time) on separate real and imaginary
- * arrays whose length is a power of two. Twiddle factors come from {@link Math#cos} / {@link Math#sin} of exact
+ * In-place iterative radix-2 complex FFT (Cooley-Tukey, decimation in time; and a decimation-in-frequency /
+ * decimation-in-time pair that skips the bit-reversal permutations for pointwise work in the frequency domain) on
+ * separate real and imaginary arrays whose length is a power of two. Twiddle factors come from {@link Math#cos} / {@link Math#sin} of exact
  * multiples of 2 pi / n (no recurrence), so the transform's error is that of the butterflies: about
  * {@code c u log2(n) ||x||_1} per output, u the unit round-off, c a small constant.
  */
@@ -38,26 +39,93 @@ final class Fft {
     /** Inverse transform {@code x_j = (1/n) sum_k X_k exp(2 pi i j k / n)}, in place. */
     static void inverse(double[] re, double[] im) {
         transform(re, im, true);
-        double scale = 1.0 / re.length;
-        for (int k = 0; k < re.length; k++) {
-            re[k] *= scale;
-            im[k] *= scale;
+        scale(re, im, 1.0 / re.length);
+    }
+
+    /**
+     * Forward transform with the output in bit-reversed order: {@code re[rev(k)] + i im[rev(k)] = X_k}
+     * (decimation in frequency, no permutation pass). Spectra in this order can be combined pointwise and returned
+     * to natural order by {@link #inverseFromBitReversed}, which saves both permutations of a convolution.
+     * Rounding: each radix-2 stage adds at most the error of a complex addition, a subtraction and a twiddle
+     * multiply to every intermediate value, as in {@link #forward} (the butterfly graph is the same, transposed).
+     */
+    static void forwardToBitReversed(double[] re, double[] im) {
+        int n = checkedLength(re, im);
+        if (n == 1) {
+            return;
+        }
+        double[][] tw = twiddles(n);
+        double[] cos = tw[0];
+        double[] sin = tw[1];
+        for (int len = n; len >= 4; len >>= 1) {
+            int half = len >> 1;
+            int step = n / len;
+            for (int start = 0; start < n; start += len) {
+                for (int k = 0; k < half; k++) {
+                    double wr = cos[k * step];
+                    double wi = -sin[k * step];
+                    int a = start + k;
+                    int b = a + half;
+                    double dr = re[a] - re[b];
+                    double di = im[a] - im[b];
+                    re[a] += re[b];
+                    im[a] += im[b];
+                    re[b] = dr * wr - di * wi;
+                    im[b] = dr * wi + di * wr;
+                }
+            }
+        }
+        // the last stage's only twiddle is 1
+        for (int a = 0; a < n; a += 2) {
+            double dr = re[a] - re[a + 1];
+            double di = im[a] - im[a + 1];
+            re[a] += re[a + 1];
+            im[a] += im[a + 1];
+            re[a + 1] = dr;
+            im[a + 1] = di;
         }
     }
 
-    private static void transform(double[] re, double[] im, boolean inverse) {
+    /**
+     * Inverse of {@link #forwardToBitReversed}: input in bit-reversed order, output {@code x_j} in natural order
+     * (decimation in time without the permutation pass).
+     */
+    static void inverseFromBitReversed(double[] re, double[] im) {
+        int n = checkedLength(re, im);
+        ditStages(re, im, 1.0);
+        scale(re, im, 1.0 / n);
+    }
+
+    private static int checkedLength(double[] re, double[] im) {
         int n = re.length;
         if (n != im.length || Integer.bitCount(n) != 1) {
             throw new IllegalArgumentException("FFT length must be a power of two, got " + n);
         }
+        return n;
+    }
+
+    private static void scale(double[] re, double[] im, double factor) {
+        for (int k = 0; k < re.length; k++) {
+            re[k] *= factor;
+            im[k] *= factor;
+        }
+    }
+
+    private static void transform(double[] re, double[] im, boolean inverse) {
+        checkedLength(re, im);
+        bitReverse(re, im);
+        ditStages(re, im, inverse ? 1.0 : -1.0);
+    }
+
+    /** The radix-2 decimation-in-time stages on bit-reversed input; {@code sign} -1 forward, +1 inverse. */
+    private static void ditStages(double[] re, double[] im, double sign) {
+        int n = re.length;
         if (n == 1) {
             return;
         }
-        bitReverse(re, im);
         double[][] tw = twiddles(n);
         double[] cos = tw[0];
         double[] sin = tw[1];
-        double sign = inverse ? 1.0 : -1.0;
         // the first stage's only twiddle is 1: plain sums and differences (the same values as the general loop)
         for (int a = 0; a < n; a += 2) {
             double xr = re[a + 1];

@@ -48,7 +48,7 @@ final class PrivacyLossDistribution {
      */
     private volatile Spectrum spectrum;
 
-    /** A forward transform of the finite part at one FFT size (never modified once published). */
+    /** A forward transform of the finite part at one FFT size, in bit-reversed order (never modified once published). */
     private record Spectrum(int size, double[] re, double[] im) {
     }
 
@@ -269,7 +269,7 @@ final class PrivacyLossDistribution {
             for (int k = 0; k < n; k++) {
                 fre[k & (size - 1)] += probs[k];
             }
-            Fft.forward(fre, fim);
+            Fft.forwardToBitReversed(fre, fim); // only pointwise work follows: no permutation needed
             cached = new Spectrum(size, fre, fim);
             spectrum = cached;
         }
@@ -309,7 +309,7 @@ final class PrivacyLossDistribution {
             errorSquares += err * err;
             resultSquares += absPow * absPow;
         }
-        Fft.inverse(re, im);
+        Fft.inverseFromBitReversed(re, im);
         double[] out = new double[(int) width];
         for (int m = 0; m < width; m++) {
             out[m] = Math.max(0.0, re[(int) Math.floorMod(lo + m, (long) size)]);

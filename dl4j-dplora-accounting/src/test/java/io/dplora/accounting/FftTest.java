@@ -46,6 +46,65 @@ class FftTest {
     }
 
     @Test
+    void theBitReversedPairEqualsTheNaturalTransformAndConvolvesWithoutPermutations() {
+        Random rnd = new Random(9);
+        for (int n : new int[] {1, 2, 4, 8, 256, 4096}) {
+            int bits = Integer.numberOfTrailingZeros(n);
+            double[] re = new double[n];
+            double[] im = new double[n];
+            for (int k = 0; k < n; k++) {
+                re[k] = rnd.nextGaussian();
+                im[k] = rnd.nextGaussian();
+            }
+            double[] fr = re.clone();
+            double[] fi = im.clone();
+            Fft.forward(fr, fi);
+            double[] br = re.clone();
+            double[] bi = im.clone();
+            Fft.forwardToBitReversed(br, bi);
+            for (int k = 0; k < n; k++) {
+                int rev = n == 1 ? 0 : Integer.reverse(k) >>> (32 - bits);
+                assertEquals(fr[k], br[rev], 1e-12 * Math.max(1, bits), "n=" + n + " k=" + k);
+                assertEquals(fi[k], bi[rev], 1e-12 * Math.max(1, bits), "n=" + n + " k=" + k);
+            }
+            Fft.inverseFromBitReversed(br, bi);
+            for (int k = 0; k < n; k++) {
+                assertEquals(re[k], br[k], 1e-13);
+                assertEquals(im[k], bi[k], 1e-13);
+            }
+        }
+        // cyclic convolution: pointwise product of two bit-reversed spectra, back to natural order
+        int n = 512;
+        double[] a = new double[n];
+        double[] b = new double[n];
+        for (int k = 0; k < 200; k++) {
+            a[k] = rnd.nextDouble();
+            b[k] = rnd.nextDouble();
+        }
+        double[] ar = a.clone();
+        double[] ai = new double[n];
+        double[] br = b.clone();
+        double[] bi = new double[n];
+        Fft.forwardToBitReversed(ar, ai);
+        Fft.forwardToBitReversed(br, bi);
+        double[] pr = new double[n];
+        double[] pi = new double[n];
+        for (int k = 0; k < n; k++) {
+            pr[k] = ar[k] * br[k] - ai[k] * bi[k];
+            pi[k] = ar[k] * bi[k] + ai[k] * br[k];
+        }
+        Fft.inverseFromBitReversed(pr, pi);
+        for (int k = 0; k < n; k++) {
+            double direct = 0;
+            for (int j = 0; j <= k; j++) {
+                direct += a[j] * b[k - j];
+            }
+            assertEquals(direct, pr[k], 1e-12, "k=" + k);
+            assertEquals(0, pi[k], 1e-12);
+        }
+    }
+
+    @Test
     void pldCompositionByFftEqualsDirectConvolution() {
         Random rnd = new Random(11);
         double[] a = new double[700];
