@@ -47,6 +47,9 @@ final class PrivacyLossDistribution {
      * so a reused transform gives bit-identical results.
      */
     private volatile Spectrum spectrum;
+    /** {@link #logMgf} on the Chernoff window's lambda grid, positive and negative (derived data, like spectrum). */
+    private final java.util.Map<Integer, Double> mgfAbove = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Integer, Double> mgfBelow = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A forward transform of the finite part at one FFT size, in bit-reversed order (never modified once published). */
     private record Spectrum(int size, double[] re, double[] im) {
@@ -339,18 +342,22 @@ final class PrivacyLossDistribution {
         for (int k = 0; k < n; k++) {
             var += probs[k] * (k - mean) * (k - mean);
         }
-        double sd = Math.sqrt(var / total);
+        double sd = Math.max(Math.sqrt(var / total), 1.0);
         double logTwoOverTail = Math.log(2 / TAIL_MASS_TRUNCATION);
-        double base = Math.sqrt(2 * logTwoOverTail / count) / Math.max(sd, 1.0);
+        double base = Math.sqrt(2 * logTwoOverTail / count) / sd;
+        // lambda on a grid of ratio sqrt(2) fixed for this distribution, lambda_g = 2^(g/2) / sd, from 8 halvings
+        // below to 4 doublings above the Gaussian-optimal value: any lambda gives a valid bound, and a fixed grid lets
+        // compositions of nearby lengths (the reports of one run) reuse the moment-generating function's values
+        int centre = (int) Math.round(2 * Math.log(base * sd) / Math.log(2));
         double hi = maxIndex;
         double lo = 0;
-        for (int j = -16; j <= 8; j++) {
-            double lambda = base * Math.pow(2, j / 2.0);
-            double upper = (count * logMgf(lambda) + logTwoOverTail) / lambda;
+        for (int g = centre - 16; g <= centre + 8; g++) {
+            double lambda = Math.pow(2, g / 2.0) / sd;
+            double upper = (count * gridLogMgf(g, sd, false) + logTwoOverTail) / lambda;
             if (upper < hi) {
                 hi = upper;
             }
-            double lower = -(count * logMgf(-lambda) + logTwoOverTail) / lambda;
+            double lower = -(count * gridLogMgf(g, sd, true) + logTwoOverTail) / lambda;
             if (lower > lo) {
                 lo = lower;
             }
@@ -361,6 +368,12 @@ final class PrivacyLossDistribution {
             hiIndex = loIndex;
         }
         return new long[] {Math.max(0, loIndex), hiIndex};
+    }
+
+    /** {@link #logMgf} at lambda = -+2^(g/2) / sd (sd is this distribution's, so g fixes lambda), computed once. */
+    private double gridLogMgf(int g, double sd, boolean negative) {
+        java.util.Map<Integer, Double> cache = negative ? mgfBelow : mgfAbove;
+        return cache.computeIfAbsent(g, k -> logMgf((negative ? -1 : 1) * Math.pow(2, k / 2.0) / sd));
     }
 
     /** log sum_k p_k exp(lambda k), k relative to the lowest index, by Horner's rule (no overflow). */
