@@ -89,6 +89,17 @@ class InputGradientTest {
     }
 
     @Test
+    void aHandSetFlagOnALayerAboveAnotherFailsLoudlyNamingTheCause() {
+        MultiLayerNetwork net = (MultiLayerNetwork) LoRA.apply(Pretrained.list(DataType.DOUBLE),
+                LoRASpec.builder().targets("dense1", "dense2").rank(2).trainable("out").build());
+        ((BaseDPDenseLayer) net.getLayer(3).conf().getLayer()).setInputGradient(false); // dense2, above dense1
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> gradients(net, Pretrained.data(DataType.DOUBLE, 4, 7)));
+        assertTrue(e.getMessage().contains("dense1") && e.getMessage().contains("inputGradient(false)"),
+                e.getMessage());
+    }
+
+    @Test
     void anInputThatFeedsTwoLayersKeepsItsGradientInBoth() {
         ComputationGraph base = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1)
                 .dataType(DataType.DOUBLE).updater(new Adam(1e-2)).graphBuilder()

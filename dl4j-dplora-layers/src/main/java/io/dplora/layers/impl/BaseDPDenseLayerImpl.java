@@ -124,6 +124,11 @@ public abstract class BaseDPDenseLayerImpl<C extends BaseDPDenseLayer> extends B
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         perExample.checkBackward(((io.dplora.layers.PrivacyRecordHolder) layerConf()).getPrivacyRecord());
         assertInputSet(true);
+        if (epsilon == null) {
+            throw new IllegalStateException("Layer " + layerId() + " received no gradient from the layer above it: a "
+                    + "layer configured with inputGradient(false) must be fed by a network input that nothing else "
+                    + "consumes (LoRA.apply sets it only there)");
+        }
         Forward f = cache;
         cache = null;
         if (f == null || !f.usable()) {
