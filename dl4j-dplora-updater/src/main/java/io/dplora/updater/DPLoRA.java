@@ -149,6 +149,11 @@ public final class DPLoRA {
         SamplingPlan plan = new SamplingPlan(n, config.getExpectedBatchSize());
         double q = plan.samplingRate();
         long planned = config.plannedSteps(n);
+        if (config.hasTargetEpsilon()) {
+            log.info("calibrating the noise multiplier: epsilon {} at delta {} over {} logical steps at q = {} ({} "
+                    + "accountant)...", config.getTargetEpsilon(), config.getDelta(), planned, q,
+                    config.getAccountant());
+        }
         double sigma = config.hasTargetEpsilon()
                 ? NoiseCalibration.noiseMultiplierForSetup(config.getTargetEpsilon(), config.getDelta(), q, planned,
                 config.getAccountant())
