@@ -104,6 +104,14 @@ final class RunOptions {
         }
     }
 
+    /** A usage error when the method cannot run on the task (logreg needs a head on frozen features). */
+    static void checkMethodFitsTask(CommandLine cl, io.dplora.samples.run.Method m, Task t) {
+        if (m == io.dplora.samples.run.Method.LOGREG && t.frozenFeatureHead() == null) {
+            throw new CommandLine.ParameterException(cl, "method logreg needs a task whose classifier sits on frozen "
+                    + "features (imdb-minilm); task " + t.name() + " has none");
+        }
+    }
+
     /** @return validated settings of a run with method {@code m}, or a usage error naming the wrong setting. */
     RunSettings settings(CommandLine cl, Method m) {
         Task t = task(cl);

@@ -139,6 +139,9 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         RunSettings base = options.settings(cl, Method.VANILLA);
+        for (Method m : ms) {
+            RunOptions.checkMethodFitsTask(cl, m, options.task(cl));
+        }
         List<RunSettings> out = new ArrayList<>();
         for (int j = 0; j < seeds; j++) {
             RunSettings s = base.withSeed((base.seed() == null ? 0L : base.seed()) + j);

@@ -41,8 +41,9 @@ final class TrainCommand implements Callable<Integer> {
     RunOptions options;
 
     @Option(names = "--method", defaultValue = "vanilla", paramLabel = "M",
-            description = "vanilla (DP, A and B trained), ffa (DP, A frozen), none (non-private LoRA) or probe "
-                    + "(non-private, no adapters: only the head trained on the frozen base) "
+            description = "vanilla (DP, A and B trained), ffa (DP, A frozen), none (non-private LoRA), probe "
+                    + "(non-private, no adapters: only the head trained on the frozen base, same schedule) or logreg "
+                    + "(imdb-minilm: the head fitted to convergence on the frozen encoder's features, non-private) "
                     + "(default: ${DEFAULT-VALUE})")
     String method;
 
@@ -85,6 +86,7 @@ final class TrainCommand implements Callable<Integer> {
                     + m.label() + " trains on one machine");
         }
         Task task = options.task(cl);
+        RunOptions.checkMethodFitsTask(cl, m, task);
         Path outDir = out != null ? out : Path.of("runs", s.runName());
         PrintStream o = cli.out();
         PrintStream progress = quiet ? new PrintStream(java.io.OutputStream.nullOutputStream()) : o;

@@ -40,7 +40,7 @@ public final class ResultPlots {
     /** Sideways shift between the methods' points in an accuracy chart, in units of the spacing of swept values. */
     private static final double SIDE_STEP = 0.07;
     private static final Map<String, Color> COLORS = Map.of("vanilla", new Color(0x1f77b4),
-            "ffa", new Color(0xd62728), "none", new Color(0x2ca02c), "probe", new Color(0x7f7f7f));
+            "ffa", new Color(0xd62728), "none", new Color(0x2ca02c), "probe", new Color(0x7f7f7f), "logreg", new Color(0x9467bd));
 
     private ResultPlots() {
     }
@@ -254,6 +254,7 @@ public final class ResultPlots {
             case "vanilla" -> "DP vanilla LoRA";
             case "ffa" -> "DP FFA-LoRA";
             case "probe" -> "non-private frozen-base probe (head only)";
+            case "logreg" -> "non-private converged probe (logistic regression on frozen features)";
             default -> "non-private LoRA";
         };
     }

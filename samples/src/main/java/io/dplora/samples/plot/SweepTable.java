@@ -20,11 +20,11 @@ public final class SweepTable {
     private final Map<String, TreeMap<Double, List<RunResult>>> groups = new LinkedHashMap<>();
 
     /** The methods a table can hold, in display order. */
-    static final List<String> METHODS = List.of("vanilla", "ffa", "none", "probe");
+    static final List<String> METHODS = List.of("vanilla", "ffa", "none", "probe", "logreg");
 
     /** @return whether a method trains without DP (its runs have no target epsilon) */
     static boolean nonPrivate(String method) {
-        return method.equals("none") || method.equals("probe");
+        return method.equals("none") || method.equals("probe") || method.equals("logreg");
     }
 
     /** Groups the runs of a results file. */
@@ -55,7 +55,7 @@ public final class SweepTable {
         return sweep;
     }
 
-    /** @return the methods present, in the order vanilla, ffa, none, probe. */
+    /** @return the methods present, in the order vanilla, ffa, none, probe, logreg. */
     public List<String> methods() {
         return new ArrayList<>(groups.keySet());
     }

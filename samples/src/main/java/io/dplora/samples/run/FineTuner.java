@@ -87,7 +87,13 @@ public final class FineTuner {
             throw new IllegalArgumentException("--spark runs DP methods (vanilla, ffa); method " + s.method().label()
                     + " trains on one machine");
         }
-        TrainingLoop loop = !s.method().isPrivate() ? new NonPrivateLoop(net, train, s)
+        if (s.method() == Method.LOGREG && task.frozenFeatureHead() == null) {
+            throw new IllegalArgumentException("method logreg needs a task whose classifier sits on frozen features "
+                    + "(imdb-minilm); task " + task.name() + " has none");
+        }
+        TrainingLoop loop = s.method() == Method.LOGREG
+                ? new ConvergedProbeLoop(net, train, task.frozenFeatureHead(), task.pretraining())
+                : !s.method().isPrivate() ? new NonPrivateLoop(net, train, s)
                 : sparkMaster != null ? new SparkLoop(net, train, s, sparkMaster) : new PrivateLoop(net, train, s, sampling);
         try {
             return train(task, base, s, folder, net, train, scored, loop, start);

@@ -16,7 +16,13 @@ public enum Method {
      * The frozen-base baseline: no adapters, only the head trained, non-private (a linear probe when the head is one
      * output layer on a frozen encoder).
      */
-    PROBE(LoRAMode.VANILLA, false);
+    PROBE(LoRAMode.VANILLA, false),
+    /**
+     * The converged frozen-base probe: the head fitted by logistic regression to convergence on the frozen encoder's
+     * features of the private training examples, with the settings of the task's public head fit (non-private; only
+     * for tasks whose head sits on frozen features, see {@code Task.frozenFeatureHead()}).
+     */
+    LOGREG(LoRAMode.VANILLA, false);
 
     private final LoRAMode mode;
     private final boolean privateTraining;
@@ -36,9 +42,9 @@ public enum Method {
         return privateTraining;
     }
 
-    /** @return whether the method puts LoRA adapters on the task's targets (all but {@link #PROBE}). */
+    /** @return whether the method puts LoRA adapters on the task's targets (all but {@link #PROBE}, {@link #LOGREG}). */
     public boolean hasAdapters() {
-        return this != PROBE;
+        return this != PROBE && this != LOGREG;
     }
 
     /** @return the command-line spelling, e.g. {@code ffa}. */
@@ -53,6 +59,6 @@ public enum Method {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown method '" + s + "' (choose from vanilla, ffa, none, probe)");
+        throw new IllegalArgumentException("unknown method '" + s + "' (choose from vanilla, ffa, none, probe, logreg)");
     }
 }

@@ -23,10 +23,10 @@ import java.util.Random;
  * exactly training the head inside the network (its input does not depend on any trained parameter), without running
  * the frozen encoder forward and backward on every epoch.
  *
- * <p>Used on PUBLIC labelled data only (the classifier's initialisation of a pretrained transformer); no privacy
- * claim is made about it.
+ * <p>Used on public labelled data for the classifier's initialisation of a pretrained transformer, and, as the
+ * non-private converged probe (method logreg), on the private training split: no privacy claim is made about it.
  */
-final class FrozenFeatureHead {
+public final class FrozenFeatureHead {
 
     private final String featureVertex;
     private final String headLayer;
@@ -47,8 +47,9 @@ final class FrozenFeatureHead {
      * @param net      the network (its head is replaced by the fitted one)
      * @param labelled the labelled examples
      * @param settings epochs, minibatch size, Adam learning rate and seed (initialisation and shuffling)
+     * @return the fitted head's mean training loss over all the examples
      */
-    void fit(ComputationGraph net, IndexedDataSource labelled, PretrainSettings settings) {
+    public double fit(ComputationGraph net, IndexedDataSource labelled, PretrainSettings settings) {
         int n = labelled.size();
         List<INDArray> xs = new ArrayList<>();
         List<INDArray> ys = new ArrayList<>();
@@ -79,6 +80,7 @@ final class FrozenFeatureHead {
             }
         }
         head.setParams(alone.params().dup());
+        double loss = alone.score(new DataSet(x, y));
         // the fitted head must give inside the network what it gave on the features
         DataSet check = labelled.get(range(0, Math.min(n, forwardBatch)));
         INDArray inside = net.output(false, new INDArray[] {check.getFeatures()},
@@ -89,6 +91,7 @@ final class FrozenFeatureHead {
             throw new IllegalStateException("the head fitted on '" + featureVertex + "' features gives other outputs "
                     + "inside the network (max |diff| " + diff + ")");
         }
+        return loss;
     }
 
     /** @return the activations of the feature vertex for a batch (inference, with its feature mask) */

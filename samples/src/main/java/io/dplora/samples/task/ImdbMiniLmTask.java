@@ -186,9 +186,14 @@ public final class ImdbMiniLmTask implements Task {
         } catch (IOException e) {
             throw new UncheckedIOException("all-MiniLM-L6-v2 could not be loaded: " + e.getMessage(), e);
         }
-        new FrozenFeatureHead(BertGraph.POOLER, BertGraph.CLASSIFIER, FEATURE_BATCH).fit(net, data.publicTrain(),
-                settings);
+        frozenFeatureHead().fit(net, data.publicTrain(), settings);
         return net;
+    }
+
+    /** The classifier on the masked mean pooling of the frozen encoder. */
+    @Override
+    public FrozenFeatureHead frozenFeatureHead() {
+        return new FrozenFeatureHead(BertGraph.POOLER, BertGraph.CLASSIFIER, FEATURE_BATCH);
     }
 
     @Override

@@ -96,6 +96,11 @@ public final class RehearsalTask implements Task {
     }
 
     @Override
+    public FrozenFeatureHead frozenFeatureHead() {
+        return task.frozenFeatureHead();
+    }
+
+    @Override
     public Task withTextOptions(Integer maxTokens, io.dplora.transformers.Truncation truncation,
                                 Integer privateTrain) {
         return new RehearsalTask(task.withTextOptions(maxTokens, truncation, privateTrain));

@@ -73,6 +73,14 @@ public interface Task {
     FineTuneDefaults fineTuneDefaults();
 
     /**
+     * @return the fit of the head on frozen features when the task's head sits on a frozen encoder's features (the
+     *         converged probe, method logreg, uses it with {@link #pretraining()}'s settings), or null
+     */
+    default FrozenFeatureHead frozenFeatureHead() {
+        return null;
+    }
+
+    /**
      * @return true when {@link #buildBase} already fits the base on the public labelled data (imdb-minilm fits its
      *         classifier on the frozen encoder's embeddings), so pretraining only evaluates it; false (default) when
      *         the base is trained by the generic pretraining loop

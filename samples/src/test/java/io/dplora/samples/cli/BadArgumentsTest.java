@@ -73,7 +73,8 @@ class BadArgumentsTest {
             "--task imdb-minilm --max-tokens 600|--max-tokens must be in [3, 512]",
             "--task imdb-minilm --max-tokens 2|--max-tokens must be in [3, 512]",
             "--task imdb-minilm --private-train 0|--private-train must be >= 1",
-            "--task imdb-minilm --truncation middle|truncation"})
+            "--task imdb-minilm --truncation middle|truncation",
+            "--task fashion --method logreg|method logreg needs a task whose classifier sits on frozen features"})
     void trainRejectsBadArgumentsWithExitCode2AndWritesNothing(String spec) throws IOException {
         String[] parts = spec.split("\\|");
         List<String> args = new ArrayList<>(List.of("train"));

@@ -113,6 +113,40 @@ class ImdbMiniLmTaskTest {
     }
 
     @Test
+    void theConvergedProbeFitsTheHeadOnFrozenFeaturesOnlyAndSeparatesItsTrainingReviews() throws Exception {
+        ImdbMiniLmTask task = new ImdbMiniLmTask(T, Truncation.HEAD_TAIL, 64);
+        ComputationGraph net = BertGraph.withClassifier(MiniLM.encoder(), MiniLM.config(), 2, new Adam(1e-3));
+        INDArray before = net.params().dup();
+        String head = task.head();
+        long headParams = net.getLayer(head).numParams();
+        double untrained = accuracy(net, data.privateTrain());
+        double loss = task.frozenFeatureHead().fit(net, data.privateTrain(), new PretrainSettings(200, 64, 1e-2, 5L));
+        INDArray after = net.params();
+        long headStart = after.length() - headParams; // the classifier is the graph's last layer
+        assertTrue(before.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, headStart))
+                .equals(after.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, headStart))),
+                "the encoder is unchanged: only the head is fitted");
+        double fitted = accuracy(net, data.privateTrain());
+        assertTrue(fitted >= 0.9 && fitted > untrained, "logistic regression separates 64 reviews in 384 "
+                + "dimensions: " + untrained + " -> " + fitted + " (loss " + loss + ")");
+        assertTrue(loss < Math.log(2), "below chance-level cross-entropy: " + loss);
+    }
+
+    private static double accuracy(ComputationGraph net, io.dplora.updater.IndexedDataSource source) {
+        int[] idx = new int[source.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        DataSet d = source.get(idx);
+        INDArray out = net.output(false, new INDArray[] {d.getFeatures()}, new INDArray[] {d.getFeaturesMaskArray()})[0];
+        int right = 0;
+        for (int i = 0; i < idx.length; i++) {
+            right += out.getRow(i).argMax().getInt(0) == d.getLabels().getRow(i).argMax().getInt(0) ? 1 : 0;
+        }
+        return right / (double) idx.length;
+    }
+
+    @Test
     void optionsOutsideTheModelAreRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ImdbMiniLmTask(513, Truncation.HEAD, 10));
