@@ -13,7 +13,6 @@ import org.nd4j.linalg.learning.config.Adam;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -94,21 +93,17 @@ public final class FrozenFeatureHead {
         return loss;
     }
 
-    /** @return the activations of the feature vertex for a batch (inference, with its feature mask) */
+    /**
+     * @return the activations of the feature vertex for a batch (inference, with its feature mask), computed in
+     * DL4J's inference workspaces: only the requested vertex's activations leave them (a full feedForward map of a
+     * transformer keeps every layer's activations off-heap until the garbage collector runs)
+     */
     private INDArray features(ComputationGraph net, DataSet ds) {
-        INDArray[] masks = ds.getFeaturesMaskArray() == null ? null : new INDArray[] {ds.getFeaturesMaskArray()};
-        net.clear();
-        net.setLayerMaskArrays(masks, null);
-        try {
-            Map<String, INDArray> acts = net.feedForward(new INDArray[] {ds.getFeatures()}, false, false);
-            INDArray f = acts.get(featureVertex);
-            if (f == null) {
-                throw new IllegalArgumentException("the network has no vertex '" + featureVertex + "'");
-            }
-            return f.dup();
-        } finally {
-            net.clearLayerMaskArrays();
+        if (net.getVertex(featureVertex) == null) {
+            throw new IllegalArgumentException("the network has no vertex '" + featureVertex + "'");
         }
+        INDArray[] masks = ds.getFeaturesMaskArray() == null ? null : new INDArray[] {ds.getFeaturesMaskArray()};
+        return net.output(List.of(featureVertex), false, new INDArray[] {ds.getFeatures()}, masks)[0];
     }
 
     private static int[] range(int from, int to) {
