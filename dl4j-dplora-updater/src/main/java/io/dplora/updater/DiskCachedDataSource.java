@@ -6,7 +6,6 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Iterator;
 
 /**
  * An {@link IndexedDataSource} for private data that does not fit in memory: a DL4J iterator's data written once to
@@ -53,20 +52,9 @@ public final class DiskCachedDataSource implements IndexedDataSource, AutoClosea
         if (iterator.resetSupported()) {
             iterator.reset();
         }
-        Iterator<ExampleRecordFile.Batch> batches = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return iterator.hasNext();
-            }
-
-            @Override
-            public ExampleRecordFile.Batch next() {
-                DataSet d = iterator.next();
-                return new ExampleRecordFile.Batch(new INDArray[] {d.getFeatures(), d.getLabels(),
-                    d.getFeaturesMaskArray(), d.getLabelsMaskArray()}, ROLES, 2);
-            }
-        };
-        return new DiskCachedDataSource(ExampleRecordFile.write(batches, directory));
+        return new DiskCachedDataSource(ExampleRecordFile.write(iterator, d -> new ExampleRecordFile.Batch(
+                new INDArray[] {d.getFeatures(), d.getLabels(), d.getFeaturesMaskArray(), d.getLabelsMaskArray()},
+                ROLES, 2), directory));
     }
 
     /** @return the cache file (deleted by {@link #close()}) */

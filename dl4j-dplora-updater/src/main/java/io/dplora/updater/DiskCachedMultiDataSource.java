@@ -7,7 +7,6 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
 
 /**
  * The {@link IndexedMultiDataSource} for private data of networks with several inputs or outputs that does not fit in
@@ -53,27 +52,17 @@ public final class DiskCachedMultiDataSource implements IndexedMultiDataSource, 
             iterator.reset();
         }
         int[] counts = new int[2];
-        Iterator<ExampleRecordFile.Batch> batches = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return iterator.hasNext();
+        ExampleRecordFile records = ExampleRecordFile.write(iterator, d -> {
+            int in = d.getFeatures() == null ? 0 : d.getFeatures().length;
+            int out = d.getLabels() == null ? 0 : d.getLabels().length;
+            if (in == 0 || out == 0) {
+                throw new IllegalArgumentException("a batch of the private data has no "
+                        + (in == 0 ? "features" : "labels"));
             }
-
-            @Override
-            public ExampleRecordFile.Batch next() {
-                MultiDataSet d = iterator.next();
-                int in = d.getFeatures() == null ? 0 : d.getFeatures().length;
-                int out = d.getLabels() == null ? 0 : d.getLabels().length;
-                if (in == 0 || out == 0) {
-                    throw new IllegalArgumentException("a batch of the private data has no "
-                            + (in == 0 ? "features" : "labels"));
-                }
-                counts[0] = in;
-                counts[1] = out;
-                return new ExampleRecordFile.Batch(arrays(d, in, out), roles(in, out), in + out);
-            }
-        };
-        ExampleRecordFile records = ExampleRecordFile.write(batches, directory);
+            counts[0] = in;
+            counts[1] = out;
+            return new ExampleRecordFile.Batch(arrays(d, in, out), roles(in, out), in + out);
+        }, directory);
         return new DiskCachedMultiDataSource(records, counts[0], counts[1]);
     }
 

@@ -84,12 +84,16 @@ final class ExampleRecordFile implements AutoCloseable {
     /**
      * Writes the batches to a new file in {@code directory}.
      *
+     * @param batches   the data, batch by batch (a DL4J iterator: each batch as {@code next()} returns it)
+     * @param asBatch   the arrays of one batch in the file's layout
+     *
      * @return the file of N examples; close it to delete the file
      * @throws IllegalArgumentException if there is no example, a required array is missing, or the batches differ in
      *                                  their arrays or example shapes (the file is deleted)
      * @throws UncheckedIOException     if the file cannot be created or written (the file is deleted)
      */
-    static ExampleRecordFile write(Iterator<Batch> batches, Path directory) {
+    static <T> ExampleRecordFile write(Iterator<T> batches, java.util.function.Function<T, Batch> asBatch,
+                                       Path directory) {
         if (directory == null) {
             throw new IllegalArgumentException("the cache directory must not be null");
         }
@@ -107,7 +111,7 @@ final class ExampleRecordFile implements AutoCloseable {
         FileChannel channel = null;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            ExampleRecordFile written = writeAll(batches, file, channel);
+            ExampleRecordFile written = writeAll(batches, asBatch, file, channel);
             if (written == null) {
                 throw new IllegalArgumentException("the iterator returned no data");
             }
@@ -137,13 +141,13 @@ final class ExampleRecordFile implements AutoCloseable {
     }
 
     /** @return the file over what was written, or null when there was no example */
-    private static ExampleRecordFile writeAll(Iterator<Batch> batches, Path file, FileChannel channel)
-            throws IOException {
+    private static <T> ExampleRecordFile writeAll(Iterator<T> batches, java.util.function.Function<T, Batch> asBatch,
+                                                  Path file, FileChannel channel) throws IOException {
         ExampleRecordFile layout = null;
         long examples = 0;
         int index = 0;
         while (batches.hasNext()) {
-            Batch batch = batches.next();
+            Batch batch = asBatch.apply(batches.next());
             INDArray[] arrays = batch.arrays();
             for (int k = 0; k < batch.required(); k++) {
                 if (arrays[k] == null) {

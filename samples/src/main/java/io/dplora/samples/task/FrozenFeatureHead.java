@@ -13,6 +13,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -94,16 +95,28 @@ public final class FrozenFeatureHead {
     }
 
     /**
-     * @return the activations of the feature vertex for a batch (inference, with its feature mask), computed in
-     * DL4J's inference workspaces: only the requested vertex's activations leave them (a full feedForward map of a
-     * transformer keeps every layer's activations off-heap until the garbage collector runs)
+     * @return the activations of the feature vertex for a batch (inference, with its feature mask). DL4J's
+     * feedForward returns every vertex's activations as detached off-heap arrays, which are freed only when the
+     * garbage collector collects them; on a transformer (all layers' activations of a batch) that outruns the heap's
+     * own collections, so a collection is requested after each batch. ({@code ComputationGraph.output(List, ...)},
+     * which keeps the rest in workspaces, leaves a workspace open when the requested vertex is a FrozenLayer.)
      */
     private INDArray features(ComputationGraph net, DataSet ds) {
-        if (net.getVertex(featureVertex) == null) {
-            throw new IllegalArgumentException("the network has no vertex '" + featureVertex + "'");
-        }
         INDArray[] masks = ds.getFeaturesMaskArray() == null ? null : new INDArray[] {ds.getFeaturesMaskArray()};
-        return net.output(List.of(featureVertex), false, new INDArray[] {ds.getFeatures()}, masks)[0];
+        net.clear();
+        net.setLayerMaskArrays(masks, null);
+        try {
+            Map<String, INDArray> acts = net.feedForward(new INDArray[] {ds.getFeatures()}, false, false);
+            INDArray f = acts.get(featureVertex);
+            if (f == null) {
+                throw new IllegalArgumentException("the network has no vertex '" + featureVertex + "'");
+            }
+            return f.dup();
+        } finally {
+            net.clearLayerMaskArrays();
+            net.clear();
+            System.gc(); // frees the other activations' off-heap memory now (see above)
+        }
     }
 
     private static int[] range(int from, int to) {
