@@ -161,6 +161,22 @@ class ListConfigDropInTest {
     }
 
     @Test
+    void aConfigurationWrittenBeforeTheDenseLayerBaseClassStillLoads() {
+        // the JSON of earlier releases had no hasLayerNorm and no inputGradient; hasBias keeps its name
+        LoRADenseLayer noBias = (LoRADenseLayer) new LoRADenseLayer.Builder().nIn(784).nOut(100).rank(4).alpha(8)
+                .hasBias(false).activation(Activation.RELU).build();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).list()
+                .layer(noBias).layer(dpOutput()).build();
+        String json = conf.toJson();
+        assertTrue(json.contains("\"hasLayerNorm\" : false,") && json.contains("\"inputGradient\" : true,"), json);
+        String old = json.replace("\"hasLayerNorm\" : false,", "").replace("\"inputGradient\" : true,", "");
+        MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(old);
+        LoRADenseLayer restored = (LoRADenseLayer) back.getConf(0).getLayer();
+        assertTrue(!restored.hasBias() && restored.isInputGradient() && !restored.hasLayerNorm());
+        assertEquals(conf, back);
+    }
+
+    @Test
     void layerNormalisationIsRefusedNamingTheLayer() {
         LoRADenseLayer lora = (LoRADenseLayer) loraDense(0);
         lora.setLayerName("hidden");
