@@ -177,6 +177,18 @@ class ListConfigDropInTest {
     }
 
     @Test
+    void aLoRAConvolutionFirstWithoutAnInputTypeAsksForOne() {
+        // DL4J infers a feed-forward input type for a DenseLayer first; a LoRA convolution (a DenseLayer on patches)
+        // needs the convolutional one and says so
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).list()
+                        .layer(new LoRAConvolutionLayer.Builder(3, 3).name("conv").nIn(1).nOut(4).rank(2).build())
+                        .layer(dpOutput()).build());
+        assertTrue(e.getMessage().contains("LoRAConvolutionLayer 'conv'")
+                && e.getMessage().contains("InputType.convolutional"), e.getMessage());
+    }
+
+    @Test
     void layerNormalisationIsRefusedNamingTheLayer() {
         LoRADenseLayer lora = (LoRADenseLayer) loraDense(0);
         lora.setLayerName("hidden");
