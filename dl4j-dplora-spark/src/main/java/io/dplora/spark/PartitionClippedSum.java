@@ -5,7 +5,6 @@ import io.dplora.updater.KeyedPoissonSampler;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.nd4j.linalg.dataset.DataSet;
 import scala.Tuple2;
 
 import java.util.ArrayList;
@@ -21,7 +20,7 @@ import java.util.List;
  * task recomputes the same sum, and Spark keeps the result of exactly one successful attempt per partition, so no
  * example is counted twice.
  */
-final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataSet, Long>>, PartialSum> {
+final class PartitionClippedSum<T> implements FlatMapFunction<Iterator<Tuple2<T, Long>>, PartialSum> {
 
     private static final long serialVersionUID = 1L;
     /** Examples whose membership is decided per AES call. */
@@ -31,6 +30,7 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
     static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES =
             new java.util.concurrent.atomic.AtomicInteger();
 
+    private final ExampleFormat<T> format;
     private final Broadcast<byte[]> model;
     private final Broadcast<KeyedPoissonSampler> sampler;
     private final boolean graph;
@@ -39,9 +39,10 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
     private final Broadcast<StepPayload> step;
     private final int failFirstAttemptOfPartition;
 
-    PartitionClippedSum(Broadcast<byte[]> model, Broadcast<KeyedPoissonSampler> sampler, boolean graph,
-                        String configJson, int maxPhysicalBatchSize, Broadcast<StepPayload> step,
+    PartitionClippedSum(ExampleFormat<T> format, Broadcast<byte[]> model, Broadcast<KeyedPoissonSampler> sampler,
+                        boolean graph, String configJson, int maxPhysicalBatchSize, Broadcast<StepPayload> step,
                         int failFirstAttemptOfPartition) {
+        this.format = format;
         this.model = model;
         this.sampler = sampler;
         this.graph = graph;
@@ -52,7 +53,7 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
     }
 
     @Override
-    public Iterator<PartialSum> call(Iterator<Tuple2<DataSet, Long>> examples) {
+    public Iterator<PartialSum> call(Iterator<Tuple2<T, Long>> examples) {
         long start = System.nanoTime();
         StepPayload p = step.value();
         KeyedPoissonSampler keyed = p.indices() == null ? sampler.value() : null;
@@ -61,11 +62,11 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
         worker.setTrainableParameters(p.parameters());
         long before = worker.droppedExamples();
         Sampled sampled = new Sampled(worker, p.step());
-        List<DataSet> chunk = new ArrayList<>(DECISION_CHUNK);
+        List<T> chunk = new ArrayList<>(DECISION_CHUNK);
         long[] chunkIndices = new long[DECISION_CHUNK];
         long held = 0;
         while (examples.hasNext()) {
-            Tuple2<DataSet, Long> e = examples.next();
+            Tuple2<T, Long> e = examples.next();
             long index = e._2();
             held++;
             if (index < 0 || index >= p.datasetSize()) {
@@ -95,7 +96,7 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
     private final class Sampled {
         private final ClippedSumWorker worker;
         private final long step;
-        private final List<DataSet> pending = new ArrayList<>();
+        private final List<T> pending = new ArrayList<>();
         private long count;
 
         Sampled(ClippedSumWorker worker, long step) {
@@ -104,7 +105,7 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
         }
 
         /** Adds the examples of {@code chunk} that are in the step's sample. */
-        void addChosen(List<DataSet> chunk, long[] indices, KeyedPoissonSampler keyed, StepPayload p) {
+        void addChosen(List<T> chunk, long[] indices, KeyedPoissonSampler keyed, StepPayload p) {
             if (chunk.isEmpty()) {
                 return;
             }
@@ -124,7 +125,7 @@ final class PartitionClippedSum implements FlatMapFunction<Iterator<Tuple2<DataS
         /** Runs the pending micro-batch through the replica. */
         void flush() {
             if (!pending.isEmpty()) {
-                worker.add(DataSet.merge(pending), step);
+                format.addTo(worker, format.merge(pending), step);
                 pending.clear();
             }
         }

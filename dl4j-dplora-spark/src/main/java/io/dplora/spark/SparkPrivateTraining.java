@@ -18,6 +18,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +27,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.UUID;
 
 /**
@@ -56,7 +55,8 @@ import java.util.UUID;
  *
  * <p>The private data must be deterministic (re-reading it gives the same examples in the same order, as for any
  * Spark {@code zipWithIndex}); it is indexed once and persisted. Each element is one example (a DataSet with several
- * examples is split). Data made on the driver with {@code parallelize} carries its elements in its partitions, which
+ * examples is split), or, for ComputationGraphs with several inputs or outputs, one MultiDataSet example
+ * ({@link #createForMultiDataSets}). Data made on the driver with {@code parallelize} carries its elements in its partitions, which
  * Spark ships with every task (every step): persist it and call {@code localCheckpoint()} and an action on it first
  * (as {@code ./dplora train --spark} does), so that a step's tasks carry only the partitions' ids.
  */
@@ -66,7 +66,7 @@ public final class SparkPrivateTraining implements AutoCloseable {
 
     private final JavaSparkContext sc;
     private final DistributedPrivateTraining driver;
-    private final JavaPairRDD<DataSet, Long> indexed;
+    private final Indexed<?> indexed;
     private final Broadcast<byte[]> model;
     private final Broadcast<KeyedPoissonSampler> sampler;
     private final boolean graph;
@@ -102,8 +102,18 @@ public final class SparkPrivateTraining implements AutoCloseable {
                             long millis, long jobMillis, long taskMillis, double lossSum, long droppedExamples) {
     }
 
-    private SparkPrivateTraining(JavaSparkContext sc, Model net, JavaRDD<DataSet> privateData, DPConfig config,
-                                 PrivacyLedger prior) {
+    /** The indexed, persisted private examples and their format (DataSet or MultiDataSet). */
+    private record Indexed<T>(JavaPairRDD<T, Long> rdd, ExampleFormat<T> format) {
+        PartialSum clippedSums(Broadcast<byte[]> model, Broadcast<KeyedPoissonSampler> sampler, boolean graph,
+                               String configJson, int maxPhysicalBatchSize, Broadcast<StepPayload> step,
+                               int failFirstAttemptOfPartition) {
+            return rdd.mapPartitions(new PartitionClippedSum<>(format, model, sampler, graph, configJson,
+                    maxPhysicalBatchSize, step, failFirstAttemptOfPartition)).treeReduce(PartialSum::plus);
+        }
+    }
+
+    private <T> SparkPrivateTraining(JavaSparkContext sc, Model net, JavaRDD<T> privateData, ExampleFormat<T> format,
+                                     DPConfig config, PrivacyLedger prior) {
         if (sc == null || net == null || privateData == null || config == null) {
             throw new IllegalArgumentException("spark context, network, data and config must not be null");
         }
@@ -113,8 +123,8 @@ public final class SparkPrivateTraining implements AutoCloseable {
         }
         this.sc = sc;
         this.graph = net instanceof ComputationGraph;
-        JavaPairRDD<DataSet, Long> idx = privateData
-                .flatMap(SparkPrivateTraining::singleExamples)
+        JavaPairRDD<T, Long> idx = privateData
+                .flatMap(format::singleExamples)
                 .zipWithIndex()
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long n = idx.count();
@@ -137,7 +147,7 @@ public final class SparkPrivateTraining implements AutoCloseable {
             throw e;
         }
         this.datasetSize = n;
-        this.indexed = idx;
+        this.indexed = new Indexed<>(idx, format);
         this.driver = d;
         this.model = sc.broadcast(bytes);
         this.sampler = sc.broadcast(d.keyedSampler());
@@ -159,7 +169,17 @@ public final class SparkPrivateTraining implements AutoCloseable {
      */
     public static SparkPrivateTraining create(JavaSparkContext sc, Model net, JavaRDD<DataSet> privateData,
                                               DPConfig config) {
-        return new SparkPrivateTraining(sc, net, privateData, config, null);
+        return new SparkPrivateTraining(sc, net, privateData, ExampleFormat.DATA_SETS, config, null);
+    }
+
+    /**
+     * {@link #create} for a ComputationGraph with several inputs or outputs (ids + mask, multi-task heads): the
+     * private examples as MultiDataSets (one example per element, or MultiDataSets that are split into examples),
+     * sampled, clipped, noised and accounted exactly as DataSets.
+     */
+    public static SparkPrivateTraining createForMultiDataSets(JavaSparkContext sc, ComputationGraph net,
+                                                              JavaRDD<MultiDataSet> privateData, DPConfig config) {
+        return new SparkPrivateTraining(sc, net, privateData, ExampleFormat.MULTI_DATA_SETS, config, null);
     }
 
     /**
@@ -176,11 +196,19 @@ public final class SparkPrivateTraining implements AutoCloseable {
         if (restored == null) {
             throw new IllegalArgumentException("restored checkpoint must not be null");
         }
-        return new SparkPrivateTraining(sc, restored.network(), privateData, config, restored.ledger());
+        return new SparkPrivateTraining(sc, restored.network(), privateData, ExampleFormat.DATA_SETS, config,
+                restored.ledger());
     }
 
-    private static Iterator<DataSet> singleExamples(DataSet ds) {
-        return ds.numExamples() == 1 ? Collections.singletonList(ds).iterator() : ds.asList().iterator();
+    /** {@link #resume} of a run over MultiDataSets ({@link #createForMultiDataSets}). */
+    public static SparkPrivateTraining resumeForMultiDataSets(JavaSparkContext sc,
+                                                              DPCheckpoint.Restored<ComputationGraph> restored,
+                                                              JavaRDD<MultiDataSet> privateData, DPConfig config) {
+        if (restored == null) {
+            throw new IllegalArgumentException("restored checkpoint must not be null");
+        }
+        return new SparkPrivateTraining(sc, restored.network(), privateData, ExampleFormat.MULTI_DATA_SETS, config,
+                restored.ledger());
     }
 
     private static byte[] modelBytes(Model net) {
@@ -223,7 +251,7 @@ public final class SparkPrivateTraining implements AutoCloseable {
         long jobNanos = System.nanoTime() - t0;
         driver.release(batch, total.sum(), total.sampled());
         lastBatch = batch;
-        lastStep = new StepStats(batch.step(), (int) total.sampled(), indexed.getNumPartitions(), lastPayloadBytes,
+        lastStep = new StepStats(batch.step(), (int) total.sampled(), indexed.rdd().getNumPartitions(), lastPayloadBytes,
                 serializedSize(new PartialSum(total.sum(), 0, 0, 0, 0, 0)), (System.nanoTime() - t0) / 1_000_000,
                 jobNanos / 1_000_000, total.taskNanos() / 1_000_000, total.lossSum(), total.dropped());
         droppedExamples += total.dropped();
@@ -244,8 +272,8 @@ public final class SparkPrivateTraining implements AutoCloseable {
         Broadcast<StepPayload> bc = sc.broadcast(payload);
         PartialSum total;
         try {
-            total = indexed.mapPartitions(new PartitionClippedSum(model, sampler, graph, configJson,
-                    maxPhysicalBatchSize, bc, failFirstAttemptOfPartition)).treeReduce(PartialSum::plus);
+            total = indexed.clippedSums(model, sampler, graph, configJson, maxPhysicalBatchSize, bc,
+                    failFirstAttemptOfPartition);
         } finally {
             bc.destroy();
         }
@@ -350,13 +378,13 @@ public final class SparkPrivateTraining implements AutoCloseable {
                     String.format("%.1f", taskMillis / (double) stepsRun), lastStep.broadcastBytes(),
                     lastStep.resultBytesPerPartition(), lastStep.partitions());
         }
-        indexed.unpersist(false);
+        indexed.rdd().unpersist(false);
         model.destroy();
         sampler.destroy();
     }
 
     /** @return the number of partitions of the indexed private data */
     public int partitions() {
-        return indexed.getNumPartitions();
+        return indexed.rdd().getNumPartitions();
     }
 }

@@ -207,6 +207,69 @@ class SparkPrivateTrainingTest {
         }
     }
 
+    /** Two inputs (3 and 2 features) merged into a LoRA layer, two DP heads (3 and 2 classes). */
+    static ComputationGraph twoInTwoOut(long seed) {
+        ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(seed)
+                .dataType(DataType.DOUBLE).updater(new Adam(0.05)).weightInit(WeightInit.XAVIER).graphBuilder()
+                .addInputs("a", "b")
+                .addVertex("merge", new org.deeplearning4j.nn.conf.graph.MergeVertex(), "a", "b")
+                .addLayer("lora", new LoRADenseLayer.Builder().nIn(5).nOut(4).rank(2).alpha(2)
+                        .activation(Activation.TANH).build(), "merge")
+                .addLayer("out1", new DPOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "lora")
+                .addLayer("out2", new DPOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(2)
+                        .activation(Activation.SOFTMAX).build(), "lora")
+                .setOutputs("out1", "out2").build());
+        g.init();
+        INDArray b = g.getLayer("lora").getParam("loraB");
+        SplittableRandom r = new SplittableRandom(seed + 17);
+        for (long j = 0; j < b.length(); j++) {
+            b.putScalar(j, 0.5 * r.nextGaussian());
+        }
+        return g;
+    }
+
+    static org.nd4j.linalg.dataset.api.MultiDataSet multiData(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        INDArray a = Nd4j.zeros(DataType.DOUBLE, N, 3);
+        INDArray b = Nd4j.zeros(DataType.DOUBLE, N, 2);
+        INDArray y1 = Nd4j.zeros(DataType.DOUBLE, N, 3);
+        INDArray y2 = Nd4j.zeros(DataType.DOUBLE, N, 2);
+        for (int i = 0; i < N; i++) {
+            double scale = 0.2 + 3.0 * (i % 5) / 4.0;
+            for (int j = 0; j < 3; j++) {
+                a.putScalar(i, j, scale * r.nextGaussian());
+            }
+            for (int j = 0; j < 2; j++) {
+                b.putScalar(i, j, scale * r.nextGaussian());
+            }
+            y1.putScalar(i, r.nextInt(3), 1.0);
+            y2.putScalar(i, r.nextInt(2), 1.0);
+        }
+        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {a, b}, new INDArray[] {y1, y2});
+    }
+
+    @Test
+    void aMultiDataSetRunEqualsTheSingleMachineMultiDataSetRun() {
+        org.nd4j.linalg.dataset.api.MultiDataSet data = multiData(5);
+        DPConfig config = config(8);
+        ComputationGraph single = twoInTwoOut(6);
+        PrivateTraining t = DPLoRA.makePrivate(single, data, config);
+        t.fit();
+        ComputationGraph distributed = twoInTwoOut(6);
+        double[] start = flat(distributed);
+        try (SparkPrivateTraining s = SparkPrivateTraining.createForMultiDataSets(sc, distributed,
+                sc.parallelize(data.asList(), PARTITIONS), config)) {
+            runSpark(s);
+            assertEquals(8, s.ledger().totalSteps());
+            assertEquals(t.epsilon(), s.epsilon(), 0.0);
+        }
+        assertTrue(maxRelDiff(start, flat(distributed)) > 1e-3, "the run trained");
+        double d = maxRelDiff(flat(single), flat(distributed));
+        assertTrue(d <= 1e-12, "same samples, clipping and noise over both inputs and heads: max relative "
+                + "parameter difference " + d);
+    }
+
     @Test
     void partitionSumsAreTheNoiseFreeClippedSumOfTheSample() {
         DataSet data = data(2);

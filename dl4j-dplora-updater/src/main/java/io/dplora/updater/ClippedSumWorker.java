@@ -100,14 +100,9 @@ public final class ClippedSumWorker {
      * @throws IllegalArgumentException if the micro-batch is empty
      */
     public void add(DataSet microBatch, long logicalStep) {
-        int rows = microBatch.numExamples();
-        if (rows < 1) {
-            throw new IllegalArgumentException("a micro-batch needs at least one example");
-        }
-        computing = true;
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray fm = microBatch.getFeaturesMaskArray();
-            INDArray lm = microBatch.getLabelsMaskArray();
+        INDArray fm = microBatch.getFeaturesMaskArray();
+        INDArray lm = microBatch.getLabelsMaskArray();
+        run(microBatch.numExamples(), logicalStep, () -> {
             if (replica instanceof ComputationGraph g) {
                 g.setInputs(microBatch.getFeatures());
                 g.setLabels(microBatch.getLabels());
@@ -120,6 +115,36 @@ public final class ClippedSumWorker {
                 m.setLayerMaskArrays(fm, lm);
                 m.computeGradientAndScore();
             }
+        });
+    }
+
+    /**
+     * {@link #add(DataSet, long)} for a ComputationGraph with several inputs or outputs: one micro-batch as a
+     * MultiDataSet (every input, label and mask array, examples along dimension 0).
+     *
+     * @throws IllegalArgumentException if the micro-batch is empty or the replica is a MultiLayerNetwork
+     */
+    public void add(org.nd4j.linalg.dataset.api.MultiDataSet microBatch, long logicalStep) {
+        if (!(replica instanceof ComputationGraph g)) {
+            throw new IllegalArgumentException("MultiDataSets train a ComputationGraph; this replica is a "
+                    + replica.getClass().getSimpleName());
+        }
+        run((int) microBatch.getFeatures(0).size(0), logicalStep, () -> {
+            g.setInputs(microBatch.getFeatures());
+            g.setLabels(microBatch.getLabels());
+            g.setLayerMaskArrays(microBatch.getFeaturesMaskArrays(), microBatch.getLabelsMaskArrays());
+            g.computeGradientAndScore();
+        });
+    }
+
+    /** Runs the forward and backward pass of {@code rows} examples and adds their clipped sum. */
+    private void run(int rows, long logicalStep, Runnable forwardBackward) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("a micro-batch needs at least one example");
+        }
+        computing = true;
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            forwardBackward.run();
             accumulator.addMicroBatch(rows, false, logicalStep);
             lossSum += replica.score() * rows;
         } finally {

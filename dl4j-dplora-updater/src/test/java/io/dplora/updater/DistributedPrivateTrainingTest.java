@@ -217,4 +217,20 @@ class DistributedPrivateTrainingTest {
         ClippedSumWorker w = ClippedSumWorker.of(net, config(8, 5));
         assertThrows(IllegalArgumentException.class, () -> w.setTrainableParameters(new double[w.length() - 1]));
     }
+
+    @Test
+    void aMultiDataSetMicroBatchAddsTheSameClippedSumAsItsDataSetAndNeedsAGraph() {
+        DataSet data = TestSupport.data(12, 6);
+        ClippedSumWorker viaDataSet = ClippedSumWorker.of(TestSupport.loraGraph(13, new Adam(0.05)), config(8, 5));
+        viaDataSet.add(data, 0);
+        ClippedSumWorker viaMulti = ClippedSumWorker.of(TestSupport.loraGraph(13, new Adam(0.05)), config(8, 5));
+        viaMulti.add(new org.nd4j.linalg.dataset.MultiDataSet(data.getFeatures(), data.getLabels()), 0);
+        assertTrue(maxAbs(viaDataSet.sum()) > 0);
+        assertEquals(0.0, maxAbsDiff(viaDataSet.sum(), viaMulti.sum()), "the same examples, the same clipped sum");
+        assertEquals(6, viaMulti.examples());
+        ClippedSumWorker list = ClippedSumWorker.of(TestSupport.loraMln(13, new Adam(0.05)), config(8, 5));
+        assertThrows(IllegalArgumentException.class, () -> list.add(
+                new org.nd4j.linalg.dataset.MultiDataSet(data.getFeatures(), data.getLabels()), 0));
+        assertEquals(0, list.examples());
+    }
 }
