@@ -80,8 +80,12 @@ class SparkPrivateTrainingTest {
                 .setOutputs("out").build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
-        // a non-zero B, so that A has a gradient too
-        INDArray b = g.getLayer("l1").getParam("loraB");
+        return withRandomB(g, "l1", seed);
+    }
+
+    /** A non-zero B, so that A has a gradient too. */
+    static ComputationGraph withRandomB(ComputationGraph g, String loraLayer, long seed) {
+        INDArray b = g.getLayer(loraLayer).getParam("loraB");
         SplittableRandom r = new SplittableRandom(seed + 17);
         for (long j = 0; j < b.length(); j++) {
             b.putScalar(j, 0.5 * r.nextGaussian());
@@ -221,12 +225,7 @@ class SparkPrivateTrainingTest {
                         .activation(Activation.SOFTMAX).build(), "lora")
                 .setOutputs("out1", "out2").build());
         g.init();
-        INDArray b = g.getLayer("lora").getParam("loraB");
-        SplittableRandom r = new SplittableRandom(seed + 17);
-        for (long j = 0; j < b.length(); j++) {
-            b.putScalar(j, 0.5 * r.nextGaussian());
-        }
-        return g;
+        return withRandomB(g, "lora", seed);
     }
 
     static org.nd4j.linalg.dataset.api.MultiDataSet multiData(long seed) {
