@@ -50,6 +50,8 @@ final class PrivacyLossDistribution {
     /** {@link #logMgf} on the Chernoff window's lambda grid, positive and negative (derived data, like spectrum). */
     private final java.util.Map<Integer, Double> mgfAbove = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Map<Integer, Double> mgfBelow = new java.util.concurrent.ConcurrentHashMap<>();
+    /** {@link #spread()}, 0 until computed (derived data; a race only computes the same value twice). */
+    private volatile double spread;
 
     /** A forward transform of the finite part at one FFT size, in bit-reversed order (never modified once published). */
     private record Spectrum(int size, double[] re, double[] im) {
@@ -330,19 +332,7 @@ final class PrivacyLossDistribution {
 
     /** {lo, hi}: relative indices such that the count-fold sum lies outside [lo, hi] with mass at most 5e-16 a side. */
     private long[] chernoffWindow(long count, long maxIndex) {
-        int n = probs.length;
-        double total = 0;
-        double mean = 0;
-        for (int k = 0; k < n; k++) {
-            total += probs[k];
-            mean += k * probs[k];
-        }
-        mean /= total;
-        double var = 0;
-        for (int k = 0; k < n; k++) {
-            var += probs[k] * (k - mean) * (k - mean);
-        }
-        double sd = Math.max(Math.sqrt(var / total), 1.0);
+        double sd = spread();
         double logTwoOverTail = Math.log(2 / TAIL_MASS_TRUNCATION);
         double base = Math.sqrt(2 * logTwoOverTail / count) / sd;
         // lambda on a grid of ratio sqrt(2) fixed for this distribution, lambda_g = 2^(g/2) / sd, from 8 halvings
@@ -368,6 +358,29 @@ final class PrivacyLossDistribution {
             hiIndex = loIndex;
         }
         return new long[] {Math.max(0, loIndex), hiIndex};
+    }
+
+    /** @return max(1, the standard deviation of the finite part in buckets), computed once (it fixes the grid) */
+    private double spread() {
+        double cached = spread;
+        if (cached > 0) {
+            return cached;
+        }
+        int n = probs.length;
+        double total = 0;
+        double mean = 0;
+        for (int k = 0; k < n; k++) {
+            total += probs[k];
+            mean += k * probs[k];
+        }
+        mean /= total;
+        double var = 0;
+        for (int k = 0; k < n; k++) {
+            var += probs[k] * (k - mean) * (k - mean);
+        }
+        cached = Math.max(Math.sqrt(var / total), 1.0);
+        spread = cached;
+        return cached;
     }
 
     /** {@link #logMgf} at lambda = -+2^(g/2) / sd (sd is this distribution's, so g fixes lambda), computed once. */

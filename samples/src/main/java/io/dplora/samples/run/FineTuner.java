@@ -115,10 +115,9 @@ public final class FineTuner {
      * (training and evaluation), from the time per step so far.
      */
     static String epochLine(int epoch, int planned, double loss, String split, double accuracy, Double epsilon,
-                            TrainingLoop loop, RunSettings s, int trainSize, int epochsDone, long elapsedNanos,
-                            long stepsThisRun) {
+                            TrainingLoop loop, RunSettings s, int trainSize, long elapsedNanos, long stepsThisRun) {
         boolean dp = s.method().isPrivate();
-        double passes = dp ? loop.steps() * (double) Math.min(s.batch(), trainSize) / trainSize : epochsDone;
+        double passes = dp ? loop.steps() * (double) Math.min(s.batch(), trainSize) / trainSize : epoch;
         long left = Math.max(0, loop.plannedSteps() - loop.steps());
         String eta = !loop.hasNextEpoch() || stepsThisRun == 0 ? ""
                 : ", run ETA " + clock(elapsedNanos / 1e9 / stepsThisRun * left);
@@ -167,7 +166,7 @@ public final class FineTuner {
                 epsilons.add(eps);
             }
             out.println(epochLine(epoch, planned, loss, split, metrics.accuracy(), eps, loop, s, train.size(),
-                    epoch, System.nanoTime() - loopStart, loop.steps() - stepsAtStart));
+                    System.nanoTime() - loopStart, loop.steps() - stepsAtStart));
         }
         if (metrics == null) {
             metrics = Evaluator.evaluate(net, scored, task.evaluationBatch());

@@ -43,7 +43,7 @@ class EpochLineTest {
     void dpLineCountsLogicalStepsAndExpectedPassesWithTheRunsEta() {
         // N = 1000, E = 256: ceil(N/E) = 4 logical steps per epoch, 4 x 256 / 1000 = 1.024 expected passes
         String line = FineTuner.epochLine(1, 3, 0.5, "test", 0.9, 2.3456, new At(4, 12, true),
-                settings(Method.VANILLA), 1000, 1, 8_000_000_000L, 4);
+                settings(Method.VANILLA), 1000, 8_000_000_000L, 4);
         assertEquals("epoch 1/3: loss 0.5000, test accuracy 0.9000, epsilon 2.346, logical steps 4/12 "
                 + "(expected passes 1.02), run ETA 0:00:16", line, "8 s for 4 steps, 8 steps left");
     }
@@ -51,7 +51,7 @@ class EpochLineTest {
     @Test
     void nonPrivateLineCountsPassesAndTheLastEpochHasNoEta() {
         String line = FineTuner.epochLine(3, 3, 0.25, "test", 0.95, null, new At(12, 12, false),
-                settings(Method.NONE), 1000, 3, 30_000_000_000L, 12);
+                settings(Method.NONE), 1000, 30_000_000_000L, 12);
         assertEquals("epoch 3/3: loss 0.2500, test accuracy 0.9500, steps 12/12 (passes 3.00)", line);
     }
 
