@@ -3,6 +3,7 @@ package io.dplora.accounting;
 import java.util.Objects;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.LongPredicate;
+import java.util.function.LongToDoubleFunction;
 
 /**
  * Turns a privacy budget into training parameters for DP-SGD with Poisson sampling: the noise multiplier that
@@ -152,46 +153,51 @@ public final class NoiseCalibration {
     }
 
     /**
-     * Illinois (modified regula falsi) on log sigma, keeping {@code f(lo) > 0 >= f(hi)}; falls back to bisection when
-     * a value is infinite or the bracket stops shrinking. Returns hi once {@code hi / lo <= 1 + tolerance}.
+     * A root of a decreasing f on log sigma, keeping {@code f(lo) > 0 >= f(hi)}; returns hi once
+     * {@code hi / lo <= 1 + tolerance}. Each probe is the root of the secant through the two most recent probes (a
+     * local slope once they are close), moved by half the tolerance away from the side of the most recent probe, so
+     * that a good guess lands on the other side of the root and closes the bracket at once (one-sided secant steps
+     * are what make plain regula falsi slow). Bisection after three probes in a row that did not halve the bracket,
+     * or when a value is infinite.
      */
     private static double bracketedRoot(DoubleUnaryOperator f, double lo, double fLo, double hi, double fHi,
                                          double tolerance) {
         double xLo = Math.log(lo);
         double xHi = Math.log(hi);
-        double gLo = fLo;
-        double gHi = fHi;
-        int retained = 0; // +1: hi was kept last time, -1: lo was kept
-        boolean bisect = false;
+        double tolX = Math.log1p(tolerance);
+        double xA = xLo; // the probe before the most recent one
+        double gA = fLo;
+        double xB = xHi; // the most recent probe
+        double gB = fHi;
+        int slow = 0;
         while (hi > lo * (1 + tolerance)) {
             double width = xHi - xLo;
-            double x;
-            if (!bisect && Double.isFinite(gLo) && Double.isFinite(gHi) && gLo != gHi) {
-                x = xLo + width * gLo / (gLo - gHi);
-                x = Math.min(Math.max(x, xLo + 0.01 * width), xHi - 0.01 * width);
-            } else {
+            double x = Double.NaN;
+            if (slow < 3 && Double.isFinite(gA) && Double.isFinite(gB) && gA != gB) {
+                double root = xB - gB * (xB - xA) / (gB - gA);
+                x = root + (gB > 0 ? 0.5 : -0.5) * tolX;
+                if (!(x > xLo && x < xHi)) {
+                    x = Math.min(Math.max(root, xLo + 0.01 * width), xHi - 0.01 * width);
+                }
+            }
+            if (!(x > xLo && x < xHi)) {
                 x = 0.5 * (xLo + xHi);
+                slow = 0;
             }
             double sigma = Math.exp(x);
             double fx = f.applyAsDouble(sigma);
             if (fx > 0) {
                 xLo = x;
                 lo = sigma;
-                gLo = fx;
-                if (retained == 1) {
-                    gHi /= 2; // Illinois: halve the value at the end that stays
-                }
-                retained = 1;
             } else {
                 xHi = x;
                 hi = sigma;
-                gHi = fx;
-                if (retained == -1) {
-                    gLo /= 2;
-                }
-                retained = -1;
             }
-            bisect = xHi - xLo > 0.5 * width; // shrank by less than half: bisect next
+            xA = xB;
+            gA = gB;
+            xB = x;
+            gB = fx;
+            slow = xHi - xLo > 0.5 * width ? slow + 1 : 0;
         }
         return hi;
     }
@@ -204,9 +210,10 @@ public final class NoiseCalibration {
      *
      * <p>With RDP this is solved per order in closed form (the per-step RDP is computed once; epsilon at k steps is
      * {@code min over alpha of prior_alpha + k rdp_alpha + conversion_alpha}) and then checked by direct evaluation at
-     * k and k + 1. With PLD it is a search over k (starting from the RDP answer, doubling, then Illinois
-     * interpolation with bisection safeguards), one composition per probe; a probe whose composition is too wide to
-     * evaluate counts as over budget.
+     * k and k + 1. With PLD it is a search over k (a bracketing secant on epsilon squared with bisection safeguards,
+     * {@link StepLimitSearch}), first on the cheap set-up grid from the RDP answer, then on the default grid from the
+     * set-up grid's answer, one composition per probe; only the default grid's probes decide the answer, and a probe
+     * whose composition is too wide to evaluate counts as over budget.
      *
      * @param prior the privacy already spent (not modified)
      */
@@ -289,82 +296,22 @@ public final class NoiseCalibration {
         if (sigma == 0) {
             return 0;
         }
-        // epsilon(prior + k steps) - target by the default accountant (never above RDP, so k = rdpSteps is within)
-        java.util.function.LongToDoubleFunction excess = k -> AccountantType.PLD.newAccountant().compose(priorEvent)
-                .compose(step, k).getEpsilon(delta) - target;
-        // Bracket: excess(lo) <= 0 < excess(hi). Start from the RDP answer (PLD usually allows more steps).
-        long lo = 0;
-        double fLo = priorEpsilon - target;
-        long hi;
-        double fHi;
+        // epsilon(prior + k steps) by the default accountant, and on the set-up grid (about 10x cheaper per probe)
+        LongToDoubleFunction epsilonAfter = k -> AccountantType.PLD.newAccountant()
+                .compose(priorEvent).compose(step, k).getEpsilon(delta);
+        LongToDoubleFunction coarseEpsilonAfter = k -> new PldWithRdpFallbackAccountant(SETUP_INTERVAL)
+                .compose(priorEvent).compose(step, k).getEpsilon(delta);
+        // Search on the set-up grid first (its epsilon agrees with the default grid's to about 1e-4, a fraction of a
+        // step), starting from the RDP answer (within the budget by PLD too, usually close below the answer); then
+        // certify on the default grid from that guess: two probes when the grids agree on k. Only the default
+        // grid's probes decide the answer.
         long start = Math.max(1, rdpSteps);
-        double fStart = excess.applyAsDouble(start);
-        if (fStart > 0) {
-            hi = start;
-            fHi = fStart;
-        } else {
-            lo = start;
-            fLo = fStart;
-            // Grow lo until a probe exceeds the target. Epsilon grows about like sqrt(k) (Gaussian composition), so
-            // the next probe is k (target / epsilon(k))^2, 1% larger, which usually lands just above the answer and
-            // brackets it tightly; it is kept between lo + 1 and 2 lo (plain doubling when epsilon(lo) is 0). Every
-            // probe is certified by its own evaluation, so the guess affects the time, never the answer.
-            while (true) {
-                double epsLo = fLo + target;
-                long probe;
-                if (lo >= Long.MAX_VALUE / 2) {
-                    probe = Long.MAX_VALUE;
-                } else if (epsLo > 0 && lo < (1L << 52)) { // exact in double, so the probe exceeds lo
-                    double guess = Math.ceil(lo * (target / epsLo) * (target / epsLo) * 1.01);
-                    probe = (long) Math.max(lo + 1.0, Math.min(2.0 * lo, guess));
-                } else {
-                    probe = 2 * lo;
-                }
-                double f = excess.applyAsDouble(probe);
-                if (f > 0) {
-                    hi = probe;
-                    fHi = f;
-                    break;
-                }
-                lo = probe;
-                fLo = f;
-                if (lo == Long.MAX_VALUE) {
-                    return lo;
-                }
-            }
+        double coarsePrior = new PldWithRdpFallbackAccountant(SETUP_INTERVAL).compose(priorEvent).getEpsilon(delta);
+        if (!(coarsePrior <= target)) {
+            return StepLimitSearch.largestWithin(epsilonAfter, target, 0, priorEpsilon, start);
         }
-        // Illinois on the integer k (epsilon grows smoothly with k), with a bisection step whenever the bracket
-        // shrinks by less than half; every probe's answer decides the bracket, so lo is always certified.
-        int retained = 0;
-        boolean bisect = false;
-        while (hi - lo > 1) {
-            long width = hi - lo;
-            long k;
-            if (!bisect && Double.isFinite(fHi) && fHi != fLo) {
-                double t = -fLo / (fHi - fLo);
-                k = lo + Math.max(1, Math.min(width - 1, Math.round(t * width)));
-            } else {
-                k = lo + width / 2;
-            }
-            double f = excess.applyAsDouble(k);
-            if (f > 0) {
-                hi = k;
-                fHi = f;
-                if (retained == -1) {
-                    fLo /= 2;
-                }
-                retained = -1;
-            } else {
-                lo = k;
-                fLo = f;
-                if (retained == 1) {
-                    fHi /= 2;
-                }
-                retained = 1;
-            }
-            bisect = hi - lo > width / 2;
-        }
-        return lo;
+        long guess = StepLimitSearch.largestWithin(coarseEpsilonAfter, target, 0, coarsePrior, start);
+        return StepLimitSearch.largestWithinNear(epsilonAfter, target, 0, priorEpsilon, Math.max(1, guess));
     }
 
     private static DpEvent plan(double noiseMultiplier, double samplingProbability, long steps) {
