@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
 public final class BenchCommand implements Callable<Integer> {
 
     /** Parts of the benchmark that can be selected with --parts. */
-    enum Part { STEPS, LOOP, MEMORY, ACCOUNTANT, BREAKDOWN, FORWARD }
+    enum Part { STEPS, LOOP, MEMORY, ACCOUNTANT, BREAKDOWN, FORWARD, SETUP }
 
     /** Sampling profilers that can be attached to the DP step. */
     enum Profile { NONE, STACK, JFR }
@@ -51,7 +51,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--parts", split = ",", paramLabel = "PART",
             description = "Parts to run, comma-separated: ${COMPLETION-CANDIDATES} (default: all). steps = (a) and "
-                    + "(b); loop = (c).")
+                    + "(b); loop = (c); setup = DPLoRA.makePrivate's set-up time, fresh JVM per case.")
     List<Part> parts;
 
     @Option(names = "--models", split = ",", paramLabel = "MODEL",
@@ -290,6 +290,18 @@ public final class BenchCommand implements Callable<Integer> {
             accountantTiming(report, jmh, "pld_epsilon_10k_cached", "pldEpsilonCached", accountantSettings);
             accountantTiming(report, jmh, "ledger_rdp_epsilon_10k", "ledgerRdpEpsilon", accountantSettings);
         }
+        if (selected.contains(Part.SETUP)) {
+            for (SetupProbe.Case c : SetupProbe.CASES) {
+                attempt(report, "setup " + c.name(), () -> {
+                    progress("setup: " + c.name() + " (fresh JVM)");
+                    Map<String, Object> m = runSetupProbe(c.name());
+                    report.addSetup(c.name(), m);
+                    progress(String.format(java.util.Locale.ROOT, "  makePrivate %.0f ms (sigma %.4f, step limit %s)",
+                            ((Number) m.get("setup_ms")).doubleValue(), ((Number) m.get("noise_multiplier"))
+                                    .doubleValue(), m.get("step_limit")));
+                });
+            }
+        }
         if (selected.contains(Part.BREAKDOWN)) {
             int b = stepBatches.contains(256) || !selected.contains(Part.STEPS) ? 256 : stepBatches.get(0);
             for (BenchModel model : modelList) {
@@ -388,6 +400,13 @@ public final class BenchCommand implements Callable<Integer> {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
                 MemoryProbe.class.getName(), model.key(), variant, String.valueOf(batch), String.valueOf(steps)));
         return Json.parseObject(lastLineOf(new ProcessBuilder(cmd), "memory probe " + variant + " B=" + batch));
+    }
+
+    /** Runs a {@link SetupProbe} case in a fresh JVM and parses its JSON line. */
+    private Map<String, Object> runSetupProbe(String caseName) throws IOException, InterruptedException {
+        List<String> cmd = List.of(javaBinary(), "-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
+                System.getProperty("java.class.path"), SetupProbe.class.getName(), caseName);
+        return Json.parseObject(lastLineOf(new ProcessBuilder(cmd), "setup probe " + caseName));
     }
 
     /** Runs this command again under another OMP_NUM_THREADS and returns its JSON object. */

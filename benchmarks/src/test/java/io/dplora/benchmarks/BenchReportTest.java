@@ -88,6 +88,20 @@ class BenchReportTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void setUpTimesGiveTheWorstCaseAndItsTarget() {
+        BenchReport r = sample();
+        r.addSetup("a", Map.of("setup_ms", 420.0, "step_limit", 293L));
+        r.addSetup("b", Map.of("setup_ms", 1250.0, "step_limit", 9000L));
+        Map<String, Object> j = r.toJsonMap();
+        assertEquals(420.0, (Double) j.get("setup_a_ms"), 1e-12);
+        assertEquals(1250.0, (Double) j.get("setup_max_ms"), 1e-12);
+        Map<String, Object> t = (Map<String, Object>) j.get("targets");
+        assertEquals(false, ((Map<String, Object>) t.get("setup_max_ms")).get("met"));
+        assertFalse(((Map<String, Object>) sample().toJsonMap().get("targets")).containsKey("setup_max_ms"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void theGemmFloorGivesTheNonPrivateStepsOverheadAndItsTarget() {
         BenchReport r = sample();
         r.addStep("mlp", 256, "gemm_floor", ms(16));
