@@ -13,6 +13,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * &Phi;(x) + x &phi;(x), &phi;(x) = exp(-x<sup>2</sup>/2) / &radic;(2&pi;). DL4J's {@code Activation.GELU} is the
  * sigmoid approximation x &sigma;(1.702 x) (error up to 2e-2), which does not reproduce a pretrained BERT.
  * Element-wise, so each example is treated on its own.
+ *
+ * <p>FLOAT arrays in 'c' order (the dense layers' activations) go through {@link FloatGeluKernel}: one vectorised
+ * pass, erf from a polynomial approximation accurate to float precision (forward within 9e-7 of the exact GELU,
+ * derivative within 1.5e-6, the backward pass the exact derivative of the forward as computed). Everything else,
+ * DOUBLE in particular (the gradient checks), uses ND4J's erf and exp as written above.
  */
 public class ExactGELU extends BaseActivationFunction implements PerExampleComputation {
 
@@ -27,6 +32,10 @@ public class ExactGELU extends BaseActivationFunction implements PerExampleCompu
 
     @Override
     public INDArray getActivation(INDArray in, boolean training) {
+        if (FloatGeluKernel.supports(in)) {
+            FloatGeluKernel.forThisThread().forwardInPlace(in);
+            return in;
+        }
         INDArray phi = normalCdf(in);
         return in.muli(phi);
     }
@@ -34,6 +43,10 @@ public class ExactGELU extends BaseActivationFunction implements PerExampleCompu
     @Override
     public Pair<INDArray, INDArray> backprop(INDArray in, INDArray epsilon) {
         assertShape(in, epsilon);
+        if (FloatGeluKernel.supports(in) && FloatGeluKernel.supports(epsilon)) {
+            FloatGeluKernel.forThisThread().backwardInPlace(in, epsilon);
+            return new Pair<>(in, null);
+        }
         INDArray cdf = normalCdf(in);
         INDArray density = Transforms.exp(in.mul(in).muli(-0.5), false).muli(INV_SQRT_2PI).muli(in);
         INDArray grad = cdf.addi(density).muli(epsilon);
