@@ -3,6 +3,7 @@ package io.dplora.samples.task;
 import io.dplora.updater.IndexedDataSource;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -61,9 +62,16 @@ public final class FrozenFeatureHead {
         INDArray x = Nd4j.vstack(xs);
         INDArray y = Nd4j.vstack(ys);
         Layer head = net.getLayer(headLayer);
+        // the head's own configuration, with the fit's updater: a layer-level updater in it (the fine-tuning one,
+        // whose learning rate is the run's) would otherwise override the settings' Adam
+        org.deeplearning4j.nn.conf.layers.Layer headConf = head.conf().getLayer().clone();
+        if (headConf instanceof BaseLayer base) {
+            base.setIUpdater(new Adam(settings.learningRate()));
+            base.setBiasUpdater(null);
+        }
         MultiLayerNetwork alone = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(settings.seed())
                 .dataType(x.dataType()).updater(new Adam(settings.learningRate())).list()
-                .layer(head.conf().getLayer().clone()).build());
+                .layer(headConf).build());
         alone.init();
         alone.setParams(head.params().dup());
         List<Integer> order = new ArrayList<>();

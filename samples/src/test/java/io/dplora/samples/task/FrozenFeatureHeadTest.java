@@ -28,13 +28,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FrozenFeatureHeadTest {
 
     private static ComputationGraph net() {
+        return net(new Adam(0.05));
+    }
+
+    /** @param headUpdater the head layer's own updater (a fine-tuning network sets the run's there) */
+    private static ComputationGraph net(org.nd4j.linalg.learning.config.IUpdater headUpdater) {
         ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(3)
                 .dataType(DataType.DOUBLE).weightInit(WeightInit.XAVIER).graphBuilder()
                 .addInputs("in")
                 .addLayer("frozen", new FrozenLayer(new DenseLayer.Builder().nIn(6).nOut(5)
                         .activation(Activation.TANH).biasInit(0.1).build()), "in")
                 .addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(3)
-                        .activation(Activation.SOFTMAX).updater(new Adam(0.05)).build(), "frozen")
+                        .activation(Activation.SOFTMAX).updater(headUpdater).build(), "frozen")
                 .setOutputs("head").build());
         net.init();
         return net;
@@ -87,5 +92,29 @@ class FrozenFeatureHeadTest {
         INDArray a = fitted.getLayer("head").params();
         INDArray b = inside.getLayer("head").params();
         assertTrue(a.sub(b).amaxNumber().doubleValue() < 1e-10, "fitted on features " + a + " vs inside " + b);
+    }
+
+    @Test
+    void theFitUsesTheSettingsLearningRateWhateverUpdaterTheHeadLayerCarries() {
+        DataSet all = data();
+        IndexedDataSource source = new IndexedDataSource() {
+            @Override
+            public int size() {
+                return 40;
+            }
+
+            @Override
+            public DataSet get(int[] indices) {
+                return new DataSet(all.getFeatures().getRows(indices), all.getLabels().getRows(indices));
+            }
+        };
+        PretrainSettings settings = new PretrainSettings(25, 40, 0.05, 7);
+        ComputationGraph reference = net(new Adam(0.05));
+        ComputationGraph otherRate = net(new Adam(1e-6)); // same initial parameters (same seed), another head updater
+        assertEquals(reference.getLayer("head").params(), otherRate.getLayer("head").params());
+        new FrozenFeatureHead("frozen", "head", 8).fit(reference, source, settings);
+        new FrozenFeatureHead("frozen", "head", 8).fit(otherRate, source, settings);
+        assertEquals(reference.getLayer("head").params(), otherRate.getLayer("head").params(),
+                "the settings' Adam 0.05 decides the fit, not the head layer's own updater");
     }
 }
