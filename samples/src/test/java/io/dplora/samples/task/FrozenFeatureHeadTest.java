@@ -57,10 +57,9 @@ class FrozenFeatureHeadTest {
         return new DataSet(x, y);
     }
 
-    @Test
-    void fitTrainsOnlyTheHeadAndEqualsTrainingItInsideTheNetwork() {
-        DataSet all = data();
-        IndexedDataSource source = new IndexedDataSource() {
+    /** The 40 examples of {@code all} as an indexed source. */
+    private static IndexedDataSource source(DataSet all) {
+        return new IndexedDataSource() {
             @Override
             public int size() {
                 return 40;
@@ -71,6 +70,12 @@ class FrozenFeatureHeadTest {
                 return new DataSet(all.getFeatures().getRows(indices), all.getLabels().getRows(indices));
             }
         };
+    }
+
+    @Test
+    void fitTrainsOnlyTheHeadAndEqualsTrainingItInsideTheNetwork() {
+        DataSet all = data();
+        IndexedDataSource source = source(all);
         ComputationGraph fitted = net();
         INDArray frozenBefore = fitted.getLayer("frozen").params().dup();
         INDArray headBefore = fitted.getLayer("head").params().dup();
@@ -97,17 +102,7 @@ class FrozenFeatureHeadTest {
     @Test
     void theFitUsesTheSettingsLearningRateWhateverUpdaterTheHeadLayerCarries() {
         DataSet all = data();
-        IndexedDataSource source = new IndexedDataSource() {
-            @Override
-            public int size() {
-                return 40;
-            }
-
-            @Override
-            public DataSet get(int[] indices) {
-                return new DataSet(all.getFeatures().getRows(indices), all.getLabels().getRows(indices));
-            }
-        };
+        IndexedDataSource source = source(all);
         PretrainSettings settings = new PretrainSettings(25, 40, 0.05, 7);
         ComputationGraph reference = net(new Adam(0.05));
         ComputationGraph otherRate = net(new Adam(1e-6)); // same initial parameters (same seed), another head updater
