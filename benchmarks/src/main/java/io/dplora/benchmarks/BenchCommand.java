@@ -107,6 +107,15 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Batch of the MiniLM forward comparison (issue 11). */
     static final int MINILM_FORWARD_BATCH = 32;
+    /**
+     * Untimed forwards of each engine before the MiniLM comparison measures: DL4J reaches its steady state only after
+     * about six forwards (its workspaces grow to their final size and the kernels' JIT compiles; measured thread
+     * times 2.4, 2.8, 1.8, 1.7, 1.6, 1.4, then 1.26-1.30 s, with the first forwards' system time spent faulting in
+     * fresh workspace memory), onnxruntime after two.
+     */
+    static final int MINILM_FORWARD_WARMUP = 8;
+    /** Timed forwards of each engine in the MiniLM comparison (interleaved; medians reported). */
+    static final int MINILM_FORWARD_REPETITIONS = 7;
     /** Physical batch of the MiniLM memory probe (issue 11: peak heap of a DP run at physical batch 16). */
     static final int MINILM_MEMORY_BATCH = 16;
     static final int MINILM_MEMORY_STEPS = 3;
@@ -245,7 +254,7 @@ public final class BenchCommand implements Callable<Integer> {
                 progress("forward: all-MiniLM-L6-v2 B=" + MINILM_FORWARD_BATCH + " T=" + BenchModel.MINILM_T
                         + ", DL4J vs onnxruntime (this JVM, interleaved)");
                 Map<String, Object> f = new OnnxForwardComparison(MINILM_FORWARD_BATCH, currentThreads(),
-                        quick ? 1 : 2, quick ? 2 : 5).run();
+                        quick ? 1 : MINILM_FORWARD_WARMUP, quick ? 2 : MINILM_FORWARD_REPETITIONS).run();
                 report.setForwardComparison(f);
                 progress(String.format(java.util.Locale.ROOT, "  DL4J %.0f ms, onnxruntime %.0f ms, ratio %.2f, "
                                 + "max |diff| %.2g", (Double) f.get("dl4j_forward_ms"),

@@ -250,6 +250,8 @@ public final class BenchReport {
             j.put("minilm_forward_onnxruntime_ms", forwardComparison.get("onnxruntime_forward_ms"));
             j.put("minilm_forward_dl4j_over_onnxruntime", forwardComparison.get("dl4j_over_onnxruntime"));
             j.put("minilm_forward_max_abs_diff", forwardComparison.get("max_abs_diff"));
+            j.put("minilm_dense_gemms_dl4j_ms", forwardComparison.get("dl4j_dense_gemms_ms"));
+            j.put("minilm_dense_gemms_onnxruntime_ms", forwardComparison.get("onnxruntime_dense_gemms_ms"));
             j.put("minilm_forward", forwardComparison);
         }
         if (!setups.isEmpty()) {
@@ -408,6 +410,13 @@ public final class BenchReport {
                     (Double) forwardComparison.get("onnxruntime_forward_ms"),
                     (Double) forwardComparison.get("dl4j_over_onnxruntime"),
                     (Double) forwardComparison.get("max_abs_diff")));
+            if (forwardComparison.get("dl4j_dense_gemms_ms") != null) {
+                sb.append(String.format(Locale.ROOT, "  its dense GEMMs alone (ms): ND4J %.1f, onnxruntime %.1f; "
+                                + "ND4J's GEMMs / onnxruntime's whole forward %.3f%n",
+                        (Double) forwardComparison.get("dl4j_dense_gemms_ms"),
+                        (Double) forwardComparison.get("onnxruntime_dense_gemms_ms"),
+                        (Double) forwardComparison.get("dl4j_dense_gemms_over_onnxruntime_forward")));
+            }
         }
         if (!accountant.isEmpty()) {
             sb.append("\nAccountant (median ms)\n");

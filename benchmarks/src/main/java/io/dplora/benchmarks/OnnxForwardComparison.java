@@ -26,7 +26,8 @@ import java.util.Map;
  * with the same number of threads (onnxruntime's intra-op threads = OMP_NUM_THREADS, one inter-op thread).
  *
  * <p>Also reports the largest absolute difference of the two outputs over the real (unmasked) tokens, so a fast but
- * wrong forward cannot pass for a fast one.
+ * wrong forward cannot pass for a fast one, and the encoder's dense GEMMs alone in each engine
+ * ({@link OnnxGemmComparison}): the part of the gap that no change to the layers can close.
  */
 public final class OnnxForwardComparison {
 
@@ -107,6 +108,12 @@ public final class OnnxForwardComparison {
         out.put("onnxruntime_forward_ms", o);
         out.put("dl4j_over_onnxruntime", d / o);
         out.put("max_abs_diff", maxDiff);
+        Map<String, Object> gemms = new OnnxGemmComparison(MiniLM.config(), (long) batch * t, threads, repetitions)
+                .run();
+        out.put("dl4j_dense_gemms_ms", gemms.get("dl4j_dense_gemms_ms"));
+        out.put("onnxruntime_dense_gemms_ms", gemms.get("onnxruntime_dense_gemms_ms"));
+        out.put("dl4j_dense_gemms_over_onnxruntime_forward", (Double) gemms.get("dl4j_dense_gemms_ms") / o);
+        out.put("dense_gemms", gemms);
         return out;
     }
 
@@ -137,7 +144,7 @@ public final class OnnxForwardComparison {
         return max;
     }
 
-    private static double median(List<Double> v) {
+    static double median(List<Double> v) {
         List<Double> s = new ArrayList<>(v);
         Collections.sort(s);
         int n = s.size();
