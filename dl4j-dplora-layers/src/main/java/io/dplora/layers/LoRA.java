@@ -34,7 +34,9 @@ public final class LoRA {
      * when no trained layer lies below it; output layers become frozen DP heads), while the error signal still flows
      * through it. Frozen layers run in inference mode (no dropout; BatchNormalization uses its running statistics,
      * which are not updated). Dense layers fed through an RnnToFeedForwardPreProcessor are switched to native
-     * sequence input so that rows stay grouped by example. Trained layers keep the original layer's activation,
+     * sequence input so that rows stay grouped by example. DL4J's GlobalPoolingLayer becomes a
+     * {@link FastGlobalPoolingLayer} (same configuration and results, its sequence AVG/SUM pooling about ten times
+     * faster; {@link #merge} turns it back). Trained layers keep the original layer's activation,
      * updater (unless the spec sets one), regularisation and input dropout; their gradient normalisation is set to
      * None (applied after a DP step it would change the calibrated noise scale; per-example clipping replaces it).
      *
@@ -61,8 +63,8 @@ public final class LoRA {
     /**
      * An equivalent network without adapters: each LoRADenseLayer becomes a dense layer with
      * W = W<sub>0</sub> + (alpha/r) A B (DL4J's DenseLayer for feed-forward input, a DPDenseLayer for sequence input),
-     * DP heads become DL4J's OutputLayer/RnnOutputLayer and DPDenseLayers on feed-forward input DL4J's DenseLayer;
-     * other layers are kept. Outputs equal the LoRA network's within floating-point tolerance.
+     * DP heads become DL4J's OutputLayer/RnnOutputLayer, DPDenseLayers on feed-forward input DL4J's DenseLayer and
+     * FastGlobalPoolingLayers DL4J's GlobalPoolingLayer; other layers are kept. Outputs equal the LoRA network's within floating-point tolerance.
      */
     public static ComputationGraph merge(ComputationGraph net) {
         return LoRAOperations.merge(net);

@@ -16,6 +16,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -187,9 +189,13 @@ class PerExampleGradientsTest {
         checkGraph(net, ds, m, new double[]{1.0, 0.4, 0.0, 3.0});
     }
 
-    /** Embedding -> LoRA on 3D -> masked average pooling -> 2D head: per-example norms through a pooling layer. */
-    @Test
-    void pooledSequenceGraphMatchesPerExampleLoop() {
+    /**
+     * Embedding -> LoRA on 3D -> masked average pooling -> 2D head: per-example norms through a pooling layer (DL4J's
+     * and this library's fast one).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void pooledSequenceGraphMatchesPerExampleLoop(boolean fastPooling) {
         int t = 6;
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(8).dataType(D)
                 .updater(new Adam(1e-3)).graphBuilder()
@@ -200,7 +206,8 @@ class PerExampleGradientsTest {
                         .updater(new NoOp()).build(), "emb")
                 .addLayer("lora", new LoRADenseLayer.Builder().nIn(6).nOut(6).rank(2).alpha(8)
                         .activation(Activation.TANH).build(), "rnn")
-                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "lora")
+                .addLayer("pool", fastPooling ? new FastGlobalPoolingLayer(PoolingType.AVG)
+                        : new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "lora")
                 .addLayer("out", new DPOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(2)
                         .activation(Activation.SOFTMAX).build(), "pool")
                 .setOutputs("out")

@@ -15,7 +15,9 @@ import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import io.dplora.layers.FastGlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -184,6 +186,10 @@ final class LayerConversions {
      * when {@code needsBackprop}, the error signal still flows through it to trainable layers below.
      */
     static Layer freeze(Layer layer, String name, boolean needsBackprop) {
+        if (layer.getClass() == GlobalPoolingLayer.class) {
+            // same configuration and results; its sequence AVG/SUM pooling is about 10x faster (no parameters)
+            return FastGlobalPoolingLayer.of((GlobalPoolingLayer) layer);
+        }
         Layer l = unwrapFrozen(layer);
         if (numParams(l) == 0 || layer instanceof io.dplora.layers.FrozenParameters) {
             return layer;
@@ -280,6 +286,9 @@ final class LayerConversions {
 
     /** The stock DL4J layer equivalent to one of this library's layers, for merging; null when there is none. */
     static Layer toStock(Layer l) {
+        if (l instanceof FastGlobalPoolingLayer) {
+            return ((FastGlobalPoolingLayer) l).toStock();
+        }
         if (l instanceof LoRAConvolutionLayer) {
             LoRAConvolutionLayer c = (LoRAConvolutionLayer) l;
             ConvolutionLayer conv = new ConvolutionLayer.Builder(c.getKernelSize()).name(c.getLayerName())
