@@ -1,7 +1,9 @@
 package io.dplora.benchmarks;
 
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
@@ -10,8 +12,9 @@ import java.util.List;
 /**
  * The GEMM floor of a non-private LoRA training step: the matrix products that any implementation of the step must
  * compute (forward through every layer, the input gradients that backpropagation needs, the weight gradients of the
- * trainable factors and head only), run back to back with one BLAS gemm each on preallocated FLOAT arrays, nothing
- * else (no activations, bias, loss, updater or framework work). The step's time over this is what the framework adds.
+ * trainable factors and head only), run back to back with ND4J's matmul op on preallocated FLOAT arrays ('c'
+ * results: the fastest GEMM ND4J offers, oneDNN's in its onednn build, else BLAS), nothing else (no activations, bias,
+ * loss, updater or framework work). The step's time over this is what the framework adds.
  */
 final class GemmFloor {
 
@@ -56,7 +59,8 @@ final class GemmFloor {
         for (int i = 0; i < gemms.size(); i++) {
             Gemm g = gemms.get(i);
             INDArray[] o = operands.get(i);
-            Nd4j.gemm(o[0], o[1], o[2], g.transA(), g.transB(), 1.0, 0.0);
+            Nd4j.exec(new Mmul(o[0], o[1], o[2], 1.0, 0.0,
+                    MMulTranspose.builder().transposeA(g.transA()).transposeB(g.transB()).build()));
         }
     }
 

@@ -6,8 +6,10 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.dplora.transformers.BertConfig;
 import onnx.Onnx;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
@@ -18,8 +20,9 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * What bounds the MiniLM forward comparison: the encoder's dense GEMMs alone, timed with ND4J's GEMM (the call DL4J's
- * dense layers make: {@code Nd4j.gemm} of the 'c' activations with the 'f' weights into a preallocated output) and
+ * What bounds the MiniLM forward comparison: the encoder's dense GEMMs alone, timed with ND4J's GEMM (the call the
+ * library's dense layers make: ND4J's matmul op of the 'c' activations with the 'f' weights into a preallocated 'c'
+ * output, oneDNN's GEMM in ND4J's onednn build, else BLAS) and
  * with onnxruntime's MatMul (a one-node ONNX graph per shape, the same session options as the forward comparison),
  * in the same JVM. Per encoder layer there are four [rows, hidden] x [hidden, hidden] products (query, key, value,
  * attention output), one [rows, hidden] x [hidden, intermediate] and one [rows, intermediate] x [intermediate,
@@ -98,11 +101,11 @@ final class OnnxGemmComparison {
     private Measured nd4jProduct(float[] x, float[] w, int k, int n) {
         INDArray a = Nd4j.createFromArray(x).reshape('c', rows, k);
         INDArray b = Nd4j.createFromArray(w).reshape('c', k, n).dup('f');
-        INDArray c = Nd4j.create(DataType.FLOAT, new long[] {rows, n}, 'f');
+        INDArray c = Nd4j.create(DataType.FLOAT, new long[] {rows, n}, 'c');
         List<Double> ms = new ArrayList<>();
         for (int r = 0; r < 2 * repetitions; r++) {
             long t0 = System.nanoTime();
-            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            Nd4j.exec(new Mmul(a, b, c, 1.0, 0.0, MMulTranspose.allFalse()));
             if (r >= repetitions) {
                 ms.add((System.nanoTime() - t0) / 1e6);
             }
