@@ -413,7 +413,7 @@ public final class LinearGradientFactor {
             if (anyExcluded) {
                 other = withoutNonFiniteExcludedRows(clipFactors, other);
             }
-            Nd4j.gemm(scaleX ? scaled : other, scaleX ? other : scaled, weightView, true, false, scale, 0.0);
+            MatrixProducts.transposedProductInto(scaleX ? scaled : other, scaleX ? other : scaled, scale, weightView);
             if (biasSum != null) {
                 host.setVector(biasView, biasSum);
             } else if (biasView != null) {

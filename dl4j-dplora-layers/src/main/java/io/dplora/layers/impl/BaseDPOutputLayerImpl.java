@@ -1,5 +1,6 @@
 package io.dplora.layers.impl;
 
+import io.dplora.layers.grad.MatrixProducts;
 import io.dplora.layers.BaseDPOutputLayer;
 import io.dplora.layers.PerExampleGradientLayer;
 import io.dplora.layers.grad.LinearGradientFactor;
@@ -59,7 +60,7 @@ public abstract class BaseDPOutputLayerImpl<C extends BaseDPOutputLayer> extends
         INDArray w = getParamWithNoise(W, true, mgr);
         INDArray z = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[]{layout.rows(), layerConf().getNOut()}, 'c');
-        RowProducts.multiplyInto(x, w, z);
+        MatrixProducts.multiplyInto(x, w, z);
         if (hasBias()) {
             z.addiRowVector(getParamWithNoise(B, true, mgr));
         }
@@ -79,7 +80,7 @@ public abstract class BaseDPOutputLayerImpl<C extends BaseDPOutputLayer> extends
             if (gather) {
                 perExample.factors().get(0).zeroGradient(gW);
             } else {
-                Nd4j.gemm(x, delta, gW, true, false, 1.0, 0.0);
+                MatrixProducts.transposedProductInto(x, delta, 1.0, gW);
             }
             gradient.gradientForVariable().put(W, gW);
             if (hasBias()) {

@@ -1,5 +1,6 @@
 package io.dplora.layers.impl;
 
+import io.dplora.layers.grad.MatrixProducts;
 import io.dplora.layers.DPDenseLayer;
 import io.dplora.layers.grad.LinearGradientFactor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -42,7 +43,7 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
         f.x = training ? layout.toRows(input, dataType, mgr, type)
                 : layout.toRowsForInference(input, dataType, mgr, type);
         f.z = mgr.createUninitialized(type, dataType, new long[]{layout.rows(), layerConf().getNOut()}, 'c');
-        RowProducts.multiplyInto(f.x, getParam(W), f.z);
+        MatrixProducts.multiplyInto(f.x, getParam(W), f.z);
         if (layerConf().hasBias()) {
             f.z.addiRowVector(getParam(B));
         }
@@ -65,7 +66,7 @@ public class DPDenseLayerImpl extends BaseDPDenseLayerImpl<DPDenseLayer> {
         if (gather) {
             perExampleState().factors().get(0).zeroGradient(gW);
         } else {
-            Nd4j.gemm(f.x, delta, gW, true, false, 1.0, 0.0);
+            MatrixProducts.transposedProductInto(f.x, delta, 1.0, gW);
         }
         gradient.gradientForVariable().put(W, gW);
         if (layerConf().hasBias()) {

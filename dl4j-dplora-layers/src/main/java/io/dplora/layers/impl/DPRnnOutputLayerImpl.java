@@ -1,5 +1,6 @@
 package io.dplora.layers.impl;
 
+import io.dplora.layers.grad.MatrixProducts;
 import io.dplora.layers.DPRnnOutputLayer;
 import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.api.MaskState;
@@ -48,7 +49,7 @@ public class DPRnnOutputLayerImpl extends BaseDPOutputLayerImpl<DPRnnOutputLayer
         INDArray x = layout.toRows(input, dataType, mgr, ArrayType.FF_WORKING_MEM);
         INDArray z = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
                 new long[]{layout.rows(), layerConf().getNOut()}, 'c');
-        RowProducts.multiplyInto(x, getParamWithNoise(W, training, mgr), z);
+        MatrixProducts.multiplyInto(x, getParamWithNoise(W, training, mgr), z);
         if (hasBias()) {
             z.addiRowVector(getParamWithNoise(B, training, mgr));
         }

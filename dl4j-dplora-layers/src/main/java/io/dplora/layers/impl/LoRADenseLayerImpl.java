@@ -1,5 +1,6 @@
 package io.dplora.layers.impl;
 
+import io.dplora.layers.grad.MatrixProducts;
 import io.dplora.layers.LoRADenseLayer;
 import io.dplora.layers.LoRAMode;
 import io.dplora.layers.grad.LinearGradientFactor;
@@ -82,9 +83,9 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
             f.xLora.assign(f.x).muli(f.loraMask);
         }
         f.u = mgr.createUninitialized(type, dataType, new long[]{n, c.getRank()}, 'c');
-        RowProducts.multiplyInto(f.xLora, getParam(A), f.u);
+        MatrixProducts.multiplyInto(f.xLora, getParam(A), f.u);
         f.z = mgr.createUninitialized(type, dataType, new long[]{n, c.getNOut()}, 'c');
-        RowProducts.multiplyInto(f.x, getParam(W), f.z);
+        MatrixProducts.multiplyInto(f.x, getParam(W), f.z);
         if (c.hasBias()) {
             f.z.addiRowVector(getParam(B_BIAS));
         }
@@ -108,7 +109,7 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
         if (gather) {
             perExampleState().factors().get(0).zeroGradient(gB);
         } else {
-            Nd4j.gemm(f.u, delta, gB, true, false, s, 0.0);
+            MatrixProducts.transposedProductInto(f.u, delta, s, gB);
         }
         gradient.gradientForVariable().put(B, gB);
         if (c.getMode() == LoRAMode.VANILLA) {
@@ -116,7 +117,7 @@ public class LoRADenseLayerImpl extends BaseDPDenseLayerImpl<LoRADenseLayer> {
             if (gather) {
                 perExampleState().factors().get(1).zeroGradient(gA);
             } else {
-                Nd4j.gemm(f.xLora, v, gA, true, false, 1.0, 0.0);
+                MatrixProducts.transposedProductInto(f.xLora, v, 1.0, gA);
             }
             gradient.gradientForVariable().put(A, gA);
         }
