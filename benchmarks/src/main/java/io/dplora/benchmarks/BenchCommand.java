@@ -405,7 +405,6 @@ public final class BenchCommand implements Callable<Integer> {
                 : List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
         List<String> cmd = new ArrayList<>(List.of(javaBinary()));
         cmd.addAll(heap);
-        cmd.addAll(nativeBuildArgs());
         cmd.addAll(List.of(
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
                 MemoryProbe.class.getName(), model.key(), variant, String.valueOf(batch), String.valueOf(steps)));
@@ -414,10 +413,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Runs a {@link SetupProbe} case in a fresh JVM and parses its JSON line. */
     private Map<String, Object> runSetupProbe(String caseName) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx2g"));
-        cmd.addAll(nativeBuildArgs());
-        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
-                System.getProperty("java.class.path"), SetupProbe.class.getName(), caseName));
+        List<String> cmd = List.of(javaBinary(), "-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
+                System.getProperty("java.class.path"), SetupProbe.class.getName(), caseName);
         return Json.parseObject(lastLineOf(new ProcessBuilder(cmd), "setup probe " + caseName));
     }
 
@@ -458,13 +455,6 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Runs a process (stderr passed through to ours, with stdout echoed to stderr) and returns its last line. */
-    /** @return the option that makes a child JVM load the same ND4J native build as this one (none for the default) */
-    private static List<String> nativeBuildArgs() {
-        String extension = System.getProperty("javacpp.platform.extension");
-        return extension == null || extension.isEmpty() ? List.of()
-                : List.of("-Djavacpp.platform.extension=" + extension);
-    }
-
     private static String lastLineOf(ProcessBuilder pb, String what) throws IOException, InterruptedException {
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();

@@ -41,8 +41,9 @@ public final class EnvironmentInfo {
         Properties nd4j = Nd4j.getExecutioner().getEnvironmentInformation();
         env.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName() + " / " + nd4j.get("backend"));
         env.put("nd4j_blas_vendor", String.valueOf(nd4j.get("blas.vendor")));
-        // which native build of ND4J runs: "-onednn" = oneDNN's matmul for the matmul op ('c' results), else OpenBLAS
-        env.put("nd4j_native_build", System.getProperty("javacpp.platform.extension", ""));
+        // which native build of ND4J runs: oneDNN's (its matmul op on oneDNN's GEMM) or the default (OpenBLAS only)
+        env.put("nd4j_native_build", org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo()
+                .contains("HAVE_ONEDNN") ? "onednn" : "default");
         env.put("nd4j_blas_threads", String.valueOf(nd4j.get("blas.threads")));
         env.put("nd4j_omp_threads", String.valueOf(nd4j.get("omp.threads")));
         env.put("nd4j_data_type", Nd4j.dataType().toString());
