@@ -8,10 +8,10 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The two GEMM shapes of the dense-type layers, each routed to the fastest product ND4J 1.0.0-M2.1 offers for it:
  * ND4J's matmul op with a 'c'-ordered result. With the default native build the op runs the same BLAS GEMM as
- * {@code Nd4j.gemm}; with ND4J's oneDNN build ({@code nd4j-native} classifier {@code linux-x86_64-onednn}, selected by
- * {@code -Djavacpp.platform.extension=-onednn}) it runs oneDNN's matmul, which ND4J uses only for this op and only
- * for 'c' results: one thread, AMD Zen 5, [4096, 384] x [384, 1536] 44 ms with BLAS, 29 ms with oneDNN (22 ms with
- * {@code -onednn-avx512}); the weight gradients x<sup>T</sup> d of the benchmark models 1.4-4x faster. Same
+ * {@code Nd4j.gemm}; with ND4J's oneDNN build ({@code nd4j-native} classifier {@code linux-x86_64-onednn}, which javacpp
+ * loads whenever its jar is on the classpath) it runs oneDNN's matmul, which ND4J uses only for this op and only
+ * for 'c' results: one thread, AMD Zen 5, [4096, 384] x [384, 1536] 44 ms with BLAS, 22-29 ms with oneDNN; the weight
+ * gradients x<sup>T</sup> d of the benchmark models 1.4-4x faster. Same
  * mathematics and precision (FLOAT products summed in FLOAT either way, in another order).
  */
 public final class MatrixProducts {
