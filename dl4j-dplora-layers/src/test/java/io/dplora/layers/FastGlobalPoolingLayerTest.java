@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -234,5 +235,29 @@ class FastGlobalPoolingLayerTest {
         assertSame(GlobalPoolingLayer.class, merged.getLayer("pool").conf().getLayer().getClass());
         assertClose(expected, merged.output(false, new INDArray[] {x}, new INDArray[] {mask})[0], 1e-6,
                 "merged network");
+    }
+
+    @Test
+    void multiLayerNetworksAreConvertedAndMergedBackToo() {
+        DataType dt = DataType.FLOAT;
+        MultiLayerNetwork pretrained = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(4).dataType(dt)
+                .updater(new Adam(1e-3)).list()
+                .layer(new SimpleRnn.Builder().nIn(3).nOut(C).activation(Activation.TANH).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.SUM).build())
+                .layer(new DenseLayer.Builder().nIn(C).nOut(C).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(C).nOut(2)
+                        .activation(Activation.SOFTMAX).build())
+                .build()); // DL4J puts an RnnToFeedForward pre-processor after the pooling (a no-op on its output)
+        pretrained.init();
+        MultiLayerNetwork lora = LoRA.apply(pretrained, LoRASpec.builder().targets("layer2").rank(2).alpha(4)
+                .trainable("layer3").build());
+        assertSame(FastGlobalPoolingLayer.class, lora.getLayer(1).conf().getLayer().getClass());
+        INDArray x = TestData.features(dt, 61, MB, 3, T);
+        INDArray mask = TestData.lengthMask(dt, T, 2, 7, 4, 1);
+        INDArray expected = pretrained.output(x, false, mask, null);
+        assertClose(expected, lora.output(x, false, mask, null), 1e-6, "LoRA list network (B = 0)");
+        MultiLayerNetwork merged = LoRA.merge(lora);
+        assertSame(GlobalPoolingLayer.class, merged.getLayer(1).conf().getLayer().getClass());
+        assertClose(expected, merged.output(x, false, mask, null), 1e-6, "merged list network");
     }
 }

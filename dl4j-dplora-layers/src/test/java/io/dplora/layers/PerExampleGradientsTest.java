@@ -15,6 +15,8 @@ import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -247,6 +249,45 @@ class PerExampleGradientsTest {
             assertRelClose(oracle.squaredNorm(i), norms[i], TOL, "||g_" + i + "||^2");
         }
         double[] c = {1.0, 0.5, 0.25, 0.0, 0.9, 0.3};
+        assertVectorClose(oracle.clippedSum(c), DPLayers.clippedSum(net, tp, dp, c), TOL, "sum_i c_i g_i");
+    }
+
+    /**
+     * A list network of stock layers with global pooling before a dense layer (DL4J puts a no-op RnnToFeedForward
+     * pre-processor after the pooling): LoRA.apply adapts the dense layer on the pooled rows, and the per-example
+     * gradients through the fast pooling match the batch-of-one loop.
+     */
+    @Test
+    void pooledListNetworkConvertedByLoRAApplyMatchesPerExampleLoop() {
+        int t = 5;
+        MultiLayerNetwork pretrained = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(12).dataType(D)
+                .updater(new Adam(1e-3)).list()
+                .layer(new SimpleRnn.Builder().nIn(3).nOut(6).activation(Activation.TANH).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(new DenseLayer.Builder().nIn(6).nOut(5).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(2)
+                        .activation(Activation.SOFTMAX).build())
+                .build());
+        pretrained.init();
+        MultiLayerNetwork net = LoRA.apply(pretrained, LoRASpec.builder().targets("layer2").rank(2).alpha(4)
+                .trainable("layer3").build());
+        assertTrue(net.getLayer(1).conf().getLayer() instanceof FastGlobalPoolingLayer);
+        TestData.randomiseLoRAB(net.getLayer(2), 81);
+        int m = 4;
+        DataSet ds = new DataSet(TestData.features(D, 82, m, 3, t), TestData.oneHot(D, 83, m, 2),
+                TestData.lengthMask(D, t, 5, 2, 4, 1), null);
+        PerExampleGradients oracle = PerExampleGradientLoop.collect(net, ds);
+        List<PerExampleGradientLayer> dp = DPLayers.of(net.getLayers());
+        assertEquals(2, dp.size());
+        TrainableParameters tp = TrainableParameters.of(net);
+        DPLayers.enable(dp);
+        runBatch(net, ds);
+        double[] norms = DPLayers.squaredNorms(dp, m);
+        for (int i = 0; i < m; i++) {
+            assertTrue(oracle.squaredNorm(i, "layer2", "loraA") > 0, "gradient reaches the adapter");
+            assertRelClose(oracle.squaredNorm(i), norms[i], TOL, "||g_" + i + "||^2");
+        }
+        double[] c = {1.0, 0.5, 0.0, 0.8};
         assertVectorClose(oracle.clippedSum(c), DPLayers.clippedSum(net, tp, dp, c), TOL, "sum_i c_i g_i");
     }
 

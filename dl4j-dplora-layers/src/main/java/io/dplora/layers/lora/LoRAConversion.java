@@ -168,6 +168,10 @@ final class LoRAConversion {
         Deque<String> work = new ArrayDeque<>();
         for (String n : s.layerNames()) {
             InputPreProcessor p = s.preprocessor(n);
+            if (dense.contains(n) && p instanceof RnnToFeedForwardPreProcessor && fedByCollapsingPooling(s, n)) {
+                s.setPreprocessor(n, null); // a no-op on the pooled [mb, C] rows, one per example already
+                continue;
+            }
             if (dense.contains(n) && p instanceof RnnToFeedForwardPreProcessor) {
                 RNNFormat f = ((RnnToFeedForwardPreProcessor) p).getRnnDataFormat();
                 s.setPreprocessor(n, null);
@@ -206,6 +210,21 @@ final class LoRAConversion {
             }
         }
         return plan;
+    }
+
+    /**
+     * DL4J 1.0.0-M2.1 reports a global pooling layer's output type as recurrent, so a list configuration puts an
+     * RnnToFeedForwardPreProcessor after it, although the collapsed output is already [mb, C]: a layer fed only by
+     * such a pooling layer sees one row per example and needs no sequence input.
+     */
+    private static boolean fedByCollapsingPooling(NetworkStructure s, String n) {
+        List<String> in = s.inputs(n);
+        if (in.size() != 1 || !s.isLayer(in.get(0))) {
+            return false;
+        }
+        Layer l = LayerConversions.unwrapFrozen(s.layer(in.get(0)));
+        return l instanceof org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer
+                && ((org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer) l).isCollapseDimensions();
     }
 
     /** A DP output head fed with time steps as rows would count steps as examples. */
