@@ -235,20 +235,27 @@ class PerExampleGradientsTest {
         assertTrue(net.getLayer(3) instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop);
         TestData.randomiseLoRAB(net.getLayer(2), 71);
         TestData.randomiseLoRAB(net.getLayer(4), 72);
-        int m = 6;
-        DataSet ds = Pretrained.data(D, m, 73);
+        checkList(net, Pretrained.data(D, 6, 73), 3, "dense1", new double[]{1.0, 0.5, 0.25, 0.0, 0.9, 0.3});
+    }
+
+    /**
+     * Per-example squared norms and the clipped sum of a list network's DP layers (expectedLayers of them) against the
+     * batch-of-one loop; every example's gradient must reach the adapter A of {@code lowestAdapter}.
+     */
+    private static void checkList(MultiLayerNetwork net, DataSet ds, int expectedLayers, String lowestAdapter,
+                                  double[] c) {
+        int m = (int) ds.getFeatures().size(0);
         PerExampleGradients oracle = PerExampleGradientLoop.collect(net, ds);
         List<PerExampleGradientLayer> dp = DPLayers.of(net.getLayers());
-        assertEquals(3, dp.size());
+        assertEquals(expectedLayers, dp.size());
         TrainableParameters tp = TrainableParameters.of(net);
         DPLayers.enable(dp);
         runBatch(net, ds);
         double[] norms = DPLayers.squaredNorms(dp, m);
         for (int i = 0; i < m; i++) {
-            assertTrue(oracle.squaredNorm(i, "dense1", "loraA") > 0, "gradient reaches dense1");
+            assertTrue(oracle.squaredNorm(i, lowestAdapter, "loraA") > 0, "gradient reaches " + lowestAdapter);
             assertRelClose(oracle.squaredNorm(i), norms[i], TOL, "||g_" + i + "||^2");
         }
-        double[] c = {1.0, 0.5, 0.25, 0.0, 0.9, 0.3};
         assertVectorClose(oracle.clippedSum(c), DPLayers.clippedSum(net, tp, dp, c), TOL, "sum_i c_i g_i");
     }
 
@@ -276,19 +283,7 @@ class PerExampleGradientsTest {
         int m = 4;
         DataSet ds = new DataSet(TestData.features(D, 82, m, 3, t), TestData.oneHot(D, 83, m, 2),
                 TestData.lengthMask(D, t, 5, 2, 4, 1), null);
-        PerExampleGradients oracle = PerExampleGradientLoop.collect(net, ds);
-        List<PerExampleGradientLayer> dp = DPLayers.of(net.getLayers());
-        assertEquals(2, dp.size());
-        TrainableParameters tp = TrainableParameters.of(net);
-        DPLayers.enable(dp);
-        runBatch(net, ds);
-        double[] norms = DPLayers.squaredNorms(dp, m);
-        for (int i = 0; i < m; i++) {
-            assertTrue(oracle.squaredNorm(i, "layer2", "loraA") > 0, "gradient reaches the adapter");
-            assertRelClose(oracle.squaredNorm(i), norms[i], TOL, "||g_" + i + "||^2");
-        }
-        double[] c = {1.0, 0.5, 0.0, 0.8};
-        assertVectorClose(oracle.clippedSum(c), DPLayers.clippedSum(net, tp, dp, c), TOL, "sum_i c_i g_i");
+        checkList(net, ds, 2, "layer2", new double[]{1.0, 0.5, 0.0, 0.8});
     }
 
     /** Rows flattened by a preprocessor cannot be grouped by example: gathering must refuse (MultiLayerNetwork). */
